@@ -1,0 +1,76 @@
+"""Plain values that flow from the parser to the ledger and the reports.
+
+Nothing here does I/O; every type is frozen so it can be shared freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
+
+Kind = Literal["notice", "code", "received", "approved", "rejected", "other"]
+Platform = Literal["facebook", "instagram", "threads", "whatsapp", "meta"]
+# Why a code was sent: to confirm an AI-training objection, or to log in / sign up.
+CodePurpose = Literal["objection", "login"]
+AccountState = Literal["no_notice", "notified", "pending", "approved", "rejected"]
+
+KINDS: tuple[Kind, ...] = get_args(Kind)
+PLATFORMS: tuple[Platform, ...] = get_args(Platform)
+ACCOUNT_STATES: tuple[AccountState, ...] = get_args(AccountState)
+
+# Kinds that mean "the objection was submitted" and kinds that decide it.
+SUBMISSION_KINDS: frozenset[str] = frozenset({"code", "received"})
+DECISION_KINDS: frozenset[str] = frozenset({"approved", "rejected"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEmail:
+    """What the parser learnt from one message.
+
+    `error` is set when the message is malformed (no Date, not a mail at all...);
+    the other fields then hold whatever could still be read.
+    """
+
+    kind: Kind
+    platform: Platform | None
+    account: str | None
+    code: str | None
+    sent_at: datetime | None
+    message_id: str | None
+    trusted: bool
+    code_purpose: CodePurpose | None = None
+    code_valid_minutes: int | None = None
+    error: str | None = None
+
+    @property
+    def is_meta_flow(self) -> bool:
+        """True for the mails the ledger keeps: anything but `other`."""
+        return self.kind != "other"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountReport:
+    """One account's lifecycle as the report shows it."""
+
+    account: str
+    platform: str | None
+    state: AccountState
+    notified_at: datetime | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    turnaround_seconds: float | None
+    untrusted_messages: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRecord:
+    """A verification code as the ledger holds it."""
+
+    code: str
+    account: str | None
+    platform: str | None
+    purpose: CodePurpose | None
+    sent_at: datetime
+    expires_at: datetime
+    recorded_at: datetime
