@@ -1,0 +1,259 @@
+"""Decide what a message is: kind, platform, account and trust, from headers and decoded text.
+
+The wording rules are data, one entry per language, so a new language or a reworded round of
+Meta's emails is a change to the tables below and a sample in sample_emails/, not to the logic.
+Matching is done sentence by sentence on lower-cased text, because a notice says "if your
+objection is honoured" and must not count as an approval.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tracker.domain import Kind, Platform
+
+# Meta's own list of sending domains. A base domain here also covers its subdomains
+# (priority.facebookmail.com, account.meta.com, global.metamail.com, support.facebook.com).
+_META_BASE_DOMAINS: dict[str, Platform] = {
+    "facebook.com": "facebook",
+    "facebookmail.com": "facebook",
+    "fb.com": "facebook",
+    "meta.com": "meta",
+    "metamail.com": "meta",
+}
+# Instagram's are exact: instagram.com itself is not on Meta's list of sending domains.
+_META_EXACT_DOMAINS: dict[str, Platform] = {
+    "mail.instagram.com": "instagram",
+    "support.instagram.com": "instagram",
+}
+
+
+def platform_of_domain(domain: str | None) -> Platform | None:
+    """Return the platform a Meta sending domain belongs to, or None for any other domain."""
+    if not domain:
+        return None
+    domain = domain.lower().rstrip(".")
+    if domain in _META_EXACT_DOMAINS:
+        return _META_EXACT_DOMAINS[domain]
+    for base, platform in _META_BASE_DOMAINS.items():
+        if domain == base or domain.endswith("." + base):
+            return platform
+    return None
+
+
+_AUTH_FAILURE = re.compile(r"(?i)\b(dkim|dmarc)\s*=\s*(fail|permerror|softfail)\b")
+
+
+def classify_authentication(
+    authentication_results: Iterable[str], *, authserv_ids: Iterable[str] = ()
+) -> bool:
+    """Return False if the receiving provider's verdict says DKIM or DMARC failed.
+
+    The provider adds its header on top, so the topmost one is its verdict; anything below could
+    have been written by the sender. With `authserv_ids`, the topmost header from one of those
+    servers is used instead, and a mail without one is not trusted.
+    """
+    headers = list(authentication_results)
+    wanted = {a.lower() for a in authserv_ids}
+    if wanted:
+        headers = [h for h in headers if h.split(";", 1)[0].strip().lower() in wanted]
+        if not headers:
+            return False
+    if not headers:
+        return True
+    return _AUTH_FAILURE.search(headers[0]) is None
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageRules:
+    """Regular expressions (lower-case text, one sentence at a time) for one language."""
+
+    ai_at_meta: str  # names the AI-at-Meta programme
+    objection: str  # names the objection itself
+    right_to_object: str  # offers the right to object (notices)
+    approve: str  # in a sentence with `objection`: it will be honoured
+    decline: str  # in a sentence with `objection`: it will not be honoured
+    acknowledge: str  # received, under review, or more information needed
+    conditional: str  # "if ...": the sentence describes a possibility, not a decision
+
+
+LANGUAGES: dict[str, LanguageRules] = {
+    "en": LanguageRules(
+        ai_at_meta=r"\bai at meta\b|generative ai",
+        objection=r"\bobjection|\bobject(ed|ing)?\b|\brequest",
+        right_to_object=r"right to object|\bobject to\b|objection form",
+        approve=r"\bhono(u)?r(ed|ing)?\b|\bapproved?\b|\bgranted\b|\baccepted\b",
+        decline=r"unable to|can(no|')t|not able to|won't be able|\bdeclined?\b|not hono(u)?r|"
+        r"\brejected\b|not been approved|could not|couldn't",
+        acknowledge=r"don't automatically fulfil|do not automatically fulfil|we('ve| have)? received|"
+        r"we('ll| will) review|under review|more information|need(s)? more details|"
+        r"review (it|them|your request)",
+        conditional=r"^(if|once|when)\b|\bif (your|you)\b",
+    ),
+    "de": LanguageRules(
+        ai_at_meta=r"\bki bei meta\b|generative(n|r)? ki",
+        objection=r"widerspruch|widersprechen|anfrage|antrag",
+        right_to_object=r"recht,? (zu )?widersprechen|widerspruchsrecht|recht auf widerspruch|"
+        r"widersprechen",
+        approve=r"nachkommen|nachgekommen|stattgeben|stattgegeben|berücksichtig|genehmigt",
+        decline=r"nicht nachkommen|nicht stattgeben|leider nicht|abgelehnt|nicht (möglich|berücksichtig)",
+        acknowledge=r"erhalten|prüfen|überprüfen|weitere informationen|nicht automatisch",
+        conditional=r"^(wenn|falls|sobald)\b|\b(wenn|falls) (dein|ihr|du|sie)\b",
+    ),
+    "fr": LanguageRules(
+        ai_at_meta=r"\bia (chez|de|à) meta\b|ia générative",
+        objection=r"opposition|vous opposer|t'opposer|objection|demande",
+        right_to_object=r"droit de (vous|t')opposer|droit d'opposition|(vous|t')opposer",
+        approve=r"respect(er|erons|é|ée)|accéd(er|erons|é)|accept(er|erons|é|ée)|fait droit",
+        decline=r"ne (pouvons|pourrons) pas|pas en mesure|refus(er|ée|é)|rejet(er|ée|é)|"
+        r"ne sera pas",
+        acknowledge=r"avons (bien )?reçu|examiner|examinerons|plus d'informations|"
+        r"pas automatiquement",
+        conditional=r"^(si|lorsque|quand)\b|\bsi (votre|vous|ta|tu)\b",
+    ),
+    "es": LanguageRules(
+        ai_at_meta=r"\bia (en|de) meta\b|ia generativa",
+        objection=r"oposición|objeción|oponerte|oponerse|solicitud",
+        right_to_object=r"derecho a (oponerte|oponerse|objetar)|oponerte|oponerse",
+        approve=r"acept(ar|aremos|ado|ada)|respet(ar|aremos|ado|ada)|atender(emos)?",
+        decline=r"no (podemos|podremos)|rechaz(ar|ado|ada)|deneg(ar|ado|ada)|no es posible",
+        acknowledge=r"hemos recibido|revisar(emos)?|más información|no (se )?(cumplimos|atienden) "
+        r"automáticamente",
+        conditional=r"^(si|cuando)\b|\bsi (tu|usted)\b",
+    ),
+    "it": LanguageRules(
+        ai_at_meta=r"\bia (in|di) meta\b|ia generativa",
+        objection=r"opposizione|opporti|opporsi|richiesta",
+        right_to_object=r"diritto di (opporti|opporsi)|opporti|opporsi",
+        approve=r"accogli(ere|eremo|ere)|accolt[ao]|rispett(are|eremo|ata)|applicata|approvat[ao]",
+        decline=r"non (possiamo|potremo|è possibile)|respint[ao]|rifiutat[ao]|non (verrà|sarà) "
+        r"(accolt|applicat)",
+        acknowledge=r"abbiamo ricevuto|esaminer|valuter|ulteriori informazioni|non .*automaticamente",
+        conditional=r"^(se|quando)\b|\bse (la tua|tu)\b",
+    ),
+    "nl": LanguageRules(
+        ai_at_meta=r"\bai bij meta\b|generatieve ai",
+        objection=r"bezwaar|verzoek",
+        right_to_object=r"recht (om )?bezwaar|bezwaar (te )?maken",
+        approve=r"honoreren|gehonoreerd|inwilligen|ingewilligd|goedgekeurd|gehonoreerd",
+        decline=r"niet (honoreren|inwilligen|gehonoreerd|ingewilligd)|kunnen .*niet|afgewezen|"
+        r"helaas",
+        acknowledge=r"ontvangen|beoordelen|bekijken|meer informatie|niet automatisch",
+        conditional=r"^(als|indien|wanneer)\b|\b(als|indien) (je|jouw|uw)\b",
+    ),
+    "pl": LanguageRules(
+        ai_at_meta=r"\bai w meta\b|sztuczn\w+ inteligencj\w+ w meta|generatywn\w+ (ai|sztuczn)",
+        objection=r"sprzeciw\w*|wniosek|wniosku|prośb\w*",
+        right_to_object=r"prawo do (wniesienia )?sprzeciwu|sprzeciwić się|wnieść sprzeciw",
+        approve=r"uwzględni\w*|zaakceptow\w*|rozpatrzon\w* pozytywnie|zatwierdz\w*",
+        decline=r"nie (możemy|będziemy|uwzględni\w*|zostanie|został)|odrzuc\w*|odrzuon\w*",
+        acknowledge=r"otrzymaliśmy|rozpatrzymy|przeanalizujemy|więcej informacji|nie .*automatycznie",
+        conditional=r"^(jeśli|jeżeli|gdy)\b",
+    ),
+    "pt": LanguageRules(
+        ai_at_meta=r"\bia (na|da) meta\b|ia generativa",
+        objection=r"oposição|objeção|opor-se|opor-te|solicitação|pedido",
+        right_to_object=r"direito (de|a) (se )?opor|direito de oposição|opor-se|opor-te",
+        approve=r"atender(emos)?|atendid[ao]|aceit(ar|aremos|a|o)|respeit(ar|aremos|ad[ao])|"
+        r"aprovad[ao]",
+        decline=r"não (podemos|poderemos|será|foi)|recusad[ao]|rejeitad[ao]|indeferid[ao]",
+        acknowledge=r"recebemos|analisar(emos)?|mais informações|não .*automaticamente",
+        conditional=r"^(se|quando)\b|\bse (a sua|você|tu)\b",
+    ),
+    "sv": LanguageRules(
+        ai_at_meta=r"\bai hos meta\b|generativ ai",
+        objection=r"invändning\w*|invända|begäran",
+        right_to_object=r"rätt att invända|invända mot",
+        approve=r"godkänn\w*|godkänt|godkänd|tillmötesgå\w*|beviljad|beviljat",
+        decline=r"kan (tyvärr )?inte|inte (godkänn|tillmötesgå|beviljas)|avslag|avslå\w*|avvisad",
+        acknowledge=r"har tagit emot|mottagit|granska|mer information|inte automatiskt",
+        conditional=r"^(om|när)\b",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRules:
+    ai_at_meta: re.Pattern[str]
+    objection: re.Pattern[str]
+    right_to_object: re.Pattern[str]
+    approve: re.Pattern[str]
+    decline: re.Pattern[str]
+    acknowledge: re.Pattern[str]
+    conditional: re.Pattern[str]
+
+
+def _union(field: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{getattr(rules, field)})" for rules in LANGUAGES.values()))
+
+
+_RULES = _CompiledRules(*(_union(f) for f in _CompiledRules.__slots__))  # type: ignore[arg-type]
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n\s*\n|\n(?=\s*[-•*])")
+# The Oct 2025 notice about ads and Meta AI offers no objection; these phrases mark Meta's
+# non-objection mail that nonetheless talks about AI.
+_PLATFORM_WORDS: tuple[tuple[Platform, re.Pattern[str]], ...] = (
+    ("threads", re.compile(r"\bthreads (code|account|konto|compte|cuenta|conta)\b|your threads")),
+    ("whatsapp", re.compile(r"\bwhatsapp (code|account|konto|compte|cuenta|conta)\b")),
+)
+
+
+def normalise(text: str) -> str:
+    """Return `text` lower-cased, with typographic quotes and spaces made plain."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00ad", "")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Return the sentences of normalised `text`, each with its whitespace collapsed."""
+    sentences = []
+    for chunk in _SENTENCE_END.split(text):
+        sentence = " ".join(chunk.split())
+        if sentence:
+            sentences.append(sentence)
+    return sentences
+
+
+def classify_kind(subject: str, text: str, *, has_code: bool) -> Kind:
+    """Return what a message from Meta is about, from its subject and decoded text."""
+    whole = normalise(subject + "\n\n" + text)
+    sentences = split_sentences(whole)
+    about_objection = _RULES.objection.search(whole) is not None
+    mentions_ai = _RULES.ai_at_meta.search(whole) is not None
+    if about_objection:
+        decided = [
+            s for s in sentences if _RULES.objection.search(s) and not _RULES.conditional.search(s)
+        ]
+        if any(_RULES.decline.search(s) for s in decided):
+            return "rejected"
+        if any(_RULES.approve.search(s) for s in decided):
+            return "approved"
+        if any(_RULES.acknowledge.search(s) for s in sentences) and not has_code:
+            return "received"
+    if has_code:
+        return "code"
+    if mentions_ai and _RULES.right_to_object.search(whole):
+        return "notice"
+    return "other"
+
+
+def is_objection_related(subject: str, text: str) -> bool:
+    """Return True if the mail talks about an AI-training objection (for a code's purpose)."""
+    whole = normalise(subject + "\n" + text)
+    return bool(
+        _RULES.ai_at_meta.search(whole) or _RULES.objection.search(whole)
+    ) and not re.search(
+        r"log ?in|sign ?up|anmeld|connexion|iniciar sesión|accesso|inloggen|logowani|entrar|logga in",
+        normalise(subject),
+    )
+
+
+def refine_platform(domain_platform: Platform, subject: str, text: str) -> Platform:
+    """Return the platform a mail is about: Threads and WhatsApp codes come from other domains."""
+    whole = normalise(subject + "\n" + text[:2000])
+    for platform, pattern in _PLATFORM_WORDS:
+        if pattern.search(whole):
+            return platform
+    return domain_platform
