@@ -74,3 +74,25 @@ class CodeRecord:
     sent_at: datetime
     expires_at: datetime
     recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMessage:
+    """A parsed message with where it was read and a fingerprint for mail without a Message-ID."""
+
+    source: str
+    parsed: ParsedEmail
+    fingerprint: str
+
+    @property
+    def message_key(self) -> str:
+        """Return the key the ledger records the message under: its Message-ID if it has one."""
+        return self.parsed.message_id or f"sha256:{self.fingerprint}"
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleEvent:
+    """One trusted objection-flow message of an account, as the lifecycle fold needs it."""
+
+    kind: str
+    sent_at: datetime

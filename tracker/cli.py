@@ -1,0 +1,424 @@
+"""The command line: argument parsing, and the one place where errors become exit statuses.
+
+Every command is a thin layer over library calls; heavy imports happen inside the commands so
+that `tracker --help` and `tracker code` start fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from tracker.domain import PLATFORMS
+from tracker.errors import InputError, NotFoundError, TrackerError
+
+if TYPE_CHECKING:
+    from tracker.ledger import Ledger
+
+
+class ExitStatus(enum.IntEnum):
+    """Every exit status tracker uses."""
+
+    OK = 0
+    NOT_FOUND = 1  # nothing to show (no code yet, a wait that timed out), or some input failed
+    USAGE = 2  # bad arguments (click's own usage errors use 2 as well)
+    LEDGER = 3
+    MAILBOX = 4
+    CONFIG = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+log = logging.getLogger("tracker")
+
+
+class Context:
+    """What the global options set: the ledger location, the config path, verbosity."""
+
+    def __init__(self, db: str | None, config: str | None, verbose: int) -> None:
+        self.db = db
+        self.config_path = config
+        self.verbose = verbose
+        self._ledger: Ledger | None = None
+
+    def ledger(self) -> Ledger:
+        """Return the ledger (opened and migrated on first use)."""
+        if self._ledger is None:
+            from tracker.ledger import Ledger
+
+            self._ledger = Ledger.open(self.db or self._configured_ledger_url())
+        return self._ledger
+
+    def _configured_ledger_url(self) -> str | None:
+        settings = self.settings(required=False)
+        return settings.ledger_url if settings else None
+
+    def settings(self, *, required: bool = True) -> Any:
+        """Return the configuration; None if it is optional here and there is no file."""
+        path = Path(self.config_path) if self.config_path else _default_config_path()
+        if not required and not path.exists():
+            return None
+        from tracker.config import load_settings
+
+        return load_settings(path)
+
+    def authserv_ids(self) -> tuple[str, ...]:
+        """Return the provider authserv-ids whose Authentication-Results are trusted."""
+        settings = self.settings(required=False)
+        return tuple(getattr(settings, "authserv_ids", ())) if settings else ()
+
+
+def _default_config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("tracker")) / "config.toml"
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="TRACKER_DB",
+    metavar="PATH_OR_URL",
+    help="Ledger: a file path or an SQLAlchemy URL (env TRACKER_DB). Default: your data folder.",
+)
+@click.option(
+    "--config",
+    envvar="TRACKER_CONFIG",
+    metavar="PATH",
+    help="Configuration file (env TRACKER_CONFIG). Default: config.toml in your config folder.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) -> None:
+    """Track Meta's AI-training objection emails: notices, codes, approvals and declines."""
+    from tracker.logs import configure_logging
+
+    configure_logging(verbose)
+    ctx.obj = Context(db, config, verbose)
+
+
+# -- parse -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (JSON Lines).")
+@pass_context
+def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
+    """Show what each mail FILE is, without recording anything."""
+    from tracker.parse import parse_email
+    from tracker.render import PARSE_FIELDS, json_lines, parsed_to_dict, table
+
+    authserv = obj.authserv_ids()
+    failed = False
+    rows = []
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except IsADirectoryError:
+            click.echo(
+                f"tracker: {file}: is a directory (use `tracker import` for folders)", err=True
+            )
+            failed = True
+            continue
+        except OSError as err:
+            click.echo(f"tracker: {file}: {err.strerror or err}", err=True)
+            failed = True
+            continue
+        record = parsed_to_dict(parse_email(raw, authserv_ids=authserv), str(file))
+        if as_json:
+            click.echo(json_lines([record]), nl=False)
+        else:
+            rows.append(record)
+    if not as_json and rows:
+        headers = ("file", *PARSE_FIELDS[:5], "trusted", "error")
+        click.echo(
+            table(
+                headers,
+                [
+                    (
+                        r["file"],
+                        r["kind"],
+                        r["platform"],
+                        r["account"],
+                        r["code"],
+                        r["sent_at"],
+                        "yes" if r["trusted"] else "no",
+                        r.get("error"),
+                    )
+                    for r in rows
+                ],
+            ),
+            nl=False,
+        )
+    if failed:
+        raise SystemExit(ExitStatus.NOT_FOUND)
+
+
+# -- import ------------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@pass_context
+def import_(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Record Meta's mail from .eml files, folders, mbox files and Maildirs (idempotent)."""
+    from tracker.mailfiles import check_paths, total_size
+    from tracker.sync import import_paths
+
+    checked = check_paths(paths)
+    ledger = obj.ledger()
+    show_progress = sys.stderr.isatty() and not as_json
+    if show_progress:
+        with click.progressbar(
+            length=total_size(checked), label="Importing", file=sys.stderr, show_eta=True
+        ) as bar:
+            counts = import_paths(
+                ledger, checked, authserv_ids=obj.authserv_ids(), on_progress=bar.update
+            )
+    else:
+        counts = import_paths(ledger, checked, authserv_ids=obj.authserv_ids())
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "new": counts.new,
+                    "duplicate": counts.duplicate,
+                    "ignored": counts.ignored,
+                    "malformed": counts.malformed,
+                }
+            )
+        )
+    else:
+        total = counts.new + counts.duplicate + counts.ignored + counts.malformed
+        click.echo(
+            f"Read {total} messages: {counts.new} new from Meta, "
+            f"{counts.duplicate} already recorded, {counts.ignored} not Meta's objection mail, "
+            f"{counts.malformed} malformed (skipped; see `tracker skipped`)."
+        )
+
+
+# -- report, stats -----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of accounts.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@click.option(
+    "--state",
+    type=click.Choice(["no_notice", "notified", "pending", "approved", "rejected"]),
+    multiple=True,
+    help="Only accounts in this state (repeatable).",
+)
+@pass_context
+def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) -> None:
+    """Show every account by state: notified, pending, approved, declined."""
+    from tracker.render import report_csv, report_text, report_to_dict
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    ledger = obj.ledger()
+    reports = ledger.account_reports()
+    if state:
+        reports = [r for r in reports if r.state in state]
+    if as_json:
+        click.echo(json.dumps([report_to_dict(r) for r in reports], indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(report_csv(reports), nl=False)
+    else:
+        click.echo(report_text(reports, untrusted=ledger.untrusted_count()), nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@pass_context
+def stats(obj: Context, as_json: bool) -> None:
+    """Show turnaround statistics: how long Meta took to decide, per platform."""
+    from tracker.render import stats_text
+    from tracker.stats import build_stats
+
+    result = build_stats(obj.ledger().account_lifecycles(), now=datetime.now(UTC))
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(stats_text(result), nl=False)
+
+
+# -- code --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--account", metavar="EMAIL", help="Only codes sent to this address.")
+@click.option("--platform", type=click.Choice(PLATFORMS), help="Only codes for this platform.")
+@click.option("--include-expired", is_flag=True, help="Print the newest code even if expired.")
+@click.option(
+    "--login", "include_login", is_flag=True, help="Also consider login and sign-up codes."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the code with its details as JSON.")
+@pass_context
+def code(
+    obj: Context,
+    account: str | None,
+    platform: str | None,
+    include_expired: bool,
+    include_login: bool,
+    as_json: bool,
+) -> None:
+    """Print the newest unexpired objection confirmation code (just the digits)."""
+    from tracker.render import code_to_dict
+
+    now = datetime.now(UTC)
+    purposes = ("objection", "login") if include_login else ("objection",)
+    found = obj.ledger().latest_code(
+        account=account,
+        platform=platform,
+        purposes=purposes,
+        include_expired=include_expired,
+        now=now,
+    )
+    if found is None:
+        scope = " ".join(
+            filter(None, [account and f"for {account}", platform and f"on {platform}"])
+        )
+        what = "no unexpired code" if not include_expired else "no code"
+        raise NotFoundError(
+            f"{what} {scope}".strip() + (" (try --include-expired)" if not include_expired else "")
+        )
+    if as_json:
+        click.echo(json.dumps(code_to_dict(found, now=now), indent=2))
+    else:
+        click.echo(found.code)
+
+
+# -- accounts, skipped, codes ------------------------------------------------------------
+
+
+@cli.group()
+def account() -> None:
+    """Add or list accounts by hand."""
+
+
+@account.command("add")
+@click.argument("email")
+@click.option("--platform", type=click.Choice(PLATFORMS), required=True)
+@pass_context
+def account_add(obj: Context, email: str, platform: str) -> None:
+    """Add an account that should be tracked even if no notice arrived for it."""
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise InputError(f"not an email address: {email}")
+    added = obj.ledger().add_account(email.strip(), platform)
+    verb = "Added" if added else "Already tracking"
+    click.echo(f"{verb} {email.strip().lower()} on {platform}.")
+
+
+@account.command("list")
+@pass_context
+def account_list(obj: Context) -> None:
+    """List the accounts the ledger knows, with their state."""
+    from tracker.render import table
+
+    rows = [(r.account, r.platform, r.state) for r in obj.ledger().account_reports()]
+    click.echo(table(("account", "platform", "state"), rows), nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def skipped(obj: Context, as_json: bool) -> None:
+    """List the malformed messages that were skipped, and why."""
+    from tracker.render import table
+
+    rows = obj.ledger().skipped()
+    if as_json:
+        click.echo(json.dumps([{"source": s, "reason": r} for s, r in rows], indent=2))
+    elif rows:
+        click.echo(table(("source", "reason"), rows), nl=False)
+    else:
+        click.echo("No malformed messages were skipped.")
+
+
+@cli.command("forget-codes")
+@pass_context
+def forget_codes(obj: Context) -> None:
+    """Wipe every verification code from the ledger now (they expire on their own after 24 h)."""
+    wiped = obj.ledger().wipe_codes()
+    click.echo(f"Wiped {wiped} code(s).")
+
+
+@cli.command()
+@pass_context
+def status(obj: Context) -> None:
+    """Show where the ledger is and what it holds."""
+    from tracker.ledger.db import describe, ledger_url
+
+    ledger = obj.ledger()
+    summary = ledger.summary()
+    click.echo(f"Ledger: {describe(ledger_url(obj.db or obj._configured_ledger_url()))}")
+    click.echo(
+        f"{summary.accounts} accounts, {summary.messages} Meta messages, "
+        f"{summary.skipped} skipped, {summary.codes_held} codes held"
+    )
+
+
+# -- entry point -------------------------------------------------------------------------
+
+
+def _exit_status(err: TrackerError) -> ExitStatus:
+    from tracker import errors
+
+    mapping: list[tuple[type[TrackerError], ExitStatus]] = [
+        (errors.NotFoundError, ExitStatus.NOT_FOUND),
+        (errors.InputError, ExitStatus.USAGE),
+        (errors.LedgerError, ExitStatus.LEDGER),
+        (errors.MailboxError, ExitStatus.MAILBOX),
+        (errors.ConfigError, ExitStatus.CONFIG),
+    ]
+    for cls, status_ in mapping:
+        if isinstance(err, cls):
+            return status_
+    return ExitStatus.NOT_FOUND
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the CLI; print a one-line error (never a traceback) and exit with its status."""
+    run: Callable[..., Any] = cli.main
+    try:
+        run(args=argv, prog_name="tracker", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("tracker: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except TrackerError as err:
+        click.echo(f"tracker: {err}", err=True)
+        sys.exit(_exit_status(err))
+    except KeyboardInterrupt:
+        click.echo("tracker: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(ExitStatus.OK)
+    except SystemExit:
+        raise
+    except Exception as err:  # the promise is one line, never a traceback
+        log.debug("internal error", exc_info=True)
+        click.echo(
+            f"tracker: internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            " (run with -vv for details)",
+            err=True,
+        )
+        sys.exit(ExitStatus.INTERNAL)
+    sys.exit(ExitStatus.OK)

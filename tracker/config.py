@@ -1,0 +1,524 @@
+"""Settings built once from the TOML file and TRACKER_* environment variables.
+
+The file (default `<user config dir>/tracker/config.toml`, or `TRACKER_CONFIG`, or the
+path the CLI passes) looks like this::
+
+    [ledger]
+    url = "sqlite:////home/me/.local/share/tracker/ledger.db"   # a plain path works too
+
+    [trust]
+    authserv_ids = ["mx.example.org"]   # Authentication-Results your own servers add
+
+    [[mailbox]]
+    name = "personal"
+    host = "imap.example.org"
+    port = 993                  # default 993 for "tls", 143 otherwise
+    security = "tls"            # "tls" (default), "starttls", or "none" (loopback hosts only)
+    username = "me@example.org"
+    password_env = "PERSONAL_IMAP_PASSWORD"
+    # or: password_command = "pass show mail/personal"
+    # or: password_file = "~/.config/tracker/personal.pass"
+    # or: keyring = true        (service "tracker", user = the mailbox name)
+    # or: oauth2_token_command = "oauth2-token personal"   (XOAUTH2, for Gmail and Outlook)
+    folders = ["INBOX"]
+    ca_file = "/path/to/ca.pem"  # optional: trust this CA instead of the system's
+    timeout_seconds = 30
+    idle_renew_seconds = 600
+
+Environment overrides: `TRACKER_DB` (the ledger url or path), `TRACKER_AUTHSERV_IDS`
+(comma-separated). Secrets are never stored in `Settings`: `resolve_password` and
+`resolve_oauth2_token` fetch them when a connection is made.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import logging
+import os
+import re
+import shlex
+import stat
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import platformdirs
+
+from tracker.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+Security = Literal["tls", "starttls", "none"]
+SECURITIES: tuple[Security, ...] = get_args(Security)
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+# Servers may drop an IDLE after 30 minutes (RFC 2177) and NAT boxes much sooner.
+DEFAULT_IDLE_RENEW_SECONDS = 600.0
+KEYRING_SERVICE = "tracker"
+# Long enough for a password manager that asks for a passphrase, short enough to notice a hang.
+SECRET_COMMAND_TIMEOUT_SECONDS = 120.0
+
+_TOP_KEYS = ("ledger", "trust", "mailbox")
+_LEDGER_KEYS = ("url",)
+_TRUST_KEYS = ("authserv_ids",)
+_MAILBOX_KEYS = (
+    "name",
+    "host",
+    "port",
+    "security",
+    "username",
+    "password_env",
+    "password_command",
+    "password_file",
+    "keyring",
+    "oauth2_token_command",
+    "folders",
+    "ca_file",
+    "timeout_seconds",
+    "idle_renew_seconds",
+)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, the only hosts a plain-text login may reach."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailboxSettings:
+    """One IMAP account to watch. Holds where to find the secret, never the secret itself."""
+
+    name: str
+    host: str
+    port: int = 993
+    security: Security = "tls"
+    username: str
+    password_env: str | None = None
+    # Commands may embed a secret ("echo hunter2"); keep them out of reprs and logs.
+    password_command: str | None = field(default=None, repr=False)
+    password_file: Path | None = None
+    oauth2_token_command: str | None = field(default=None, repr=False)
+    use_keyring: bool = False
+    folders: tuple[str, ...] = ("INBOX",)
+    ca_file: Path | None = None
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    idle_renew_seconds: float = DEFAULT_IDLE_RENEW_SECONDS
+
+    def __post_init__(self) -> None:
+        where = f"mailbox '{self.name}'"
+        if self.security not in SECURITIES:
+            raise ConfigError(
+                f"{where}: security must be one of {', '.join(SECURITIES)}, not {self.security!r}"
+            )
+        if self.security == "none" and not is_loopback(self.host):
+            raise ConfigError(
+                f"{where}: security 'none' would send the password in clear to {self.host}; "
+                "it is only allowed for loopback hosts (use 'tls' or 'starttls')"
+            )
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"{where}: port must be between 1 and 65535, not {self.port}")
+        if self.timeout_seconds <= 0 or self.idle_renew_seconds <= 0:
+            raise ConfigError(f"{where}: timeout_seconds and idle_renew_seconds must be positive")
+        if not self.folders:
+            raise ConfigError(f"{where}: folders must name at least one folder")
+        sources = self.credential_sources
+        if len(sources) > 1:
+            raise ConfigError(f"{where}: choose one of {', '.join(sources)}, not several")
+
+    @property
+    def credential_sources(self) -> tuple[str, ...]:
+        """The config keys that say where the secret comes from (exactly one is valid)."""
+        present = {
+            "password_env": self.password_env is not None,
+            "password_command": self.password_command is not None,
+            "password_file": self.password_file is not None,
+            "keyring": self.use_keyring,
+            "oauth2_token_command": self.oauth2_token_command is not None,
+        }
+        return tuple(key for key, on in present.items() if on)
+
+    @property
+    def uses_oauth2(self) -> bool:
+        return self.oauth2_token_command is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything tracker reads from its configuration, built once at start-up."""
+
+    ledger_url: str | None = None
+    mailboxes: tuple[MailboxSettings, ...] = ()
+    authserv_ids: tuple[str, ...] = ()
+    source: Path | None = None
+
+    def mailbox(self, name: str) -> MailboxSettings:
+        """The mailbox called `name`; ConfigError if there is none."""
+        for mailbox in self.mailboxes:
+            if mailbox.name == name:
+                return mailbox
+        known = ", ".join(m.name for m in self.mailboxes) or "none configured"
+        raise ConfigError(f"no mailbox named '{name}' (known: {known})")
+
+
+def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    """`TRACKER_CONFIG` if set, else config.toml in the user's config directory."""
+    override = env.get("TRACKER_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir("tracker")) / "config.toml"
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Settings:
+    """Settings from the TOML file at `path` (default: see `default_config_path`) and `env`.
+
+    A missing file is an error when it was asked for (`path` or `TRACKER_CONFIG`); the
+    default file may be absent, which gives settings with no mailboxes.
+    """
+    explicit = path is not None or bool(env.get("TRACKER_CONFIG"))
+    config_path = path.expanduser() if path is not None else default_config_path(env)
+    data: dict[str, Any] = {}
+    text = ""
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(f"config file {config_path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read config file {config_path}: {_reason(err)}") from None
+    if text:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{config_path}: not valid TOML: {err}") from None
+    settings = _parse(data, _Where(config_path, text))
+    return _apply_env(settings, env)
+
+
+def _reason(err: BaseException) -> str:
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Points errors at the file, and at the line when the key can be found in it."""
+
+    path: Path
+    text: str
+    # Which [[mailbox]] table (1-based) the key belongs to; 0 for the whole file.
+    section: int = 0
+
+    def inside(self, section: int) -> _Where:
+        return _Where(self.path, self.text, section)
+
+    def fail(self, table: str, message: str, *, key: str | None = None) -> ConfigError:
+        line = self.line_of(key) if key else None
+        at = f"{self.path} line {line}" if line else str(self.path)
+        prefix = f"{table}: " if table else ""
+        return ConfigError(f"{at}: {prefix}{message}")
+
+    def line_of(self, key: str) -> int | None:
+        start, end = 0, len(self.text)
+        if self.section:
+            headers = list(_MAILBOX_HEADER.finditer(self.text))
+            if len(headers) < self.section:
+                return None
+            start = headers[self.section - 1].end()
+            following = _ANY_HEADER.search(self.text, start)
+            end = following.start() if following else end
+        pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
+        match = pattern.search(self.text, start, end)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
+
+_MAILBOX_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*mailbox[ \t]*\]\]", re.MULTILINE)
+_ANY_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+
+
+def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], label: str, where: _Where) -> None:
+    for key in table:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise where.fail(label, f"unknown key '{key}'{hint}", key=key)
+
+
+def _parse(data: dict[str, Any], where: _Where) -> Settings:
+    _check_keys(data, _TOP_KEYS, "", where)
+    ledger = _table(data, "ledger", where)
+    _check_keys(ledger, _LEDGER_KEYS, "[ledger]", where)
+    trust = _table(data, "trust", where)
+    _check_keys(trust, _TRUST_KEYS, "[trust]", where)
+
+    raw_boxes = data.get("mailbox", [])
+    if not isinstance(raw_boxes, list) or not all(isinstance(b, dict) for b in raw_boxes):
+        raise where.fail("", "'mailbox' must be a list of tables ([[mailbox]])", key="mailbox")
+    mailboxes = tuple(
+        _parse_mailbox(raw, index, where) for index, raw in enumerate(raw_boxes, start=1)
+    )
+    seen: set[str] = set()
+    for mailbox in mailboxes:
+        if mailbox.name in seen:
+            raise where.fail(f"mailbox '{mailbox.name}'", "name used by two mailboxes")
+        seen.add(mailbox.name)
+
+    url = ledger.get("url")
+    if url is not None and not (isinstance(url, str) and url):
+        raise where.fail("[ledger]", "url must be a non-empty string", key="url")
+    ids = trust.get("authserv_ids", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise where.fail("[trust]", "authserv_ids must be a list of strings", key="authserv_ids")
+    return Settings(
+        ledger_url=_normalise_ledger_url(url) if url else None,
+        mailboxes=mailboxes,
+        authserv_ids=tuple(ids),
+        source=where.path,
+    )
+
+
+def _table(data: dict[str, Any], key: str, where: _Where) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise where.fail("", f"'{key}' must be a table ([{key}])", key=key)
+    return value
+
+
+def _parse_mailbox(raw: dict[str, Any], index: int, where: _Where) -> MailboxSettings:
+    where = where.inside(index)
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise where.fail(f"mailbox #{index}", 'needs a name (name = "personal")')
+    label = f"mailbox '{name}'"
+    _check_keys(raw, _MAILBOX_KEYS, label, where)
+
+    def text(key: str, *, required: bool = False) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                raise where.fail(label, f"missing '{key}'")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise where.fail(label, f"'{key}' must be a non-empty string", key=key)
+        return value
+
+    def number(key: str, default: float) -> float:
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise where.fail(label, f"'{key}' must be a positive number", key=key)
+        return float(value)
+
+    def path(key: str) -> Path | None:
+        value = text(key)
+        if value is None:
+            return None
+        resolved = Path(value).expanduser()
+        return resolved if resolved.is_absolute() else where.path.parent / resolved
+
+    security = raw.get("security", "tls")
+    if security not in SECURITIES:
+        raise where.fail(
+            label,
+            f"security must be one of {', '.join(SECURITIES)}, not {security!r}",
+            key="security",
+        )
+    port = raw.get("port", 993 if security == "tls" else 143)
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise where.fail(label, "'port' must be a whole number", key="port")
+    keyring = raw.get("keyring", False)
+    if not isinstance(keyring, bool):
+        raise where.fail(label, "'keyring' must be true or false", key="keyring")
+    folders = raw.get("folders", ["INBOX"])
+    if (
+        not isinstance(folders, list)
+        or not folders
+        or not all(isinstance(f, str) and f for f in folders)
+    ):
+        raise where.fail(label, "'folders' must be a non-empty list of names", key="folders")
+
+    host = text("host", required=True)
+    username = text("username", required=True)
+    assert host is not None and username is not None
+    try:
+        mailbox = MailboxSettings(
+            name=name,
+            host=host,
+            port=port,
+            security=security,
+            username=username,
+            password_env=text("password_env"),
+            password_command=text("password_command"),
+            password_file=path("password_file"),
+            oauth2_token_command=text("oauth2_token_command"),
+            use_keyring=keyring,
+            folders=tuple(folders),
+            ca_file=path("ca_file"),
+            timeout_seconds=number("timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
+            idle_renew_seconds=number("idle_renew_seconds", DEFAULT_IDLE_RENEW_SECONDS),
+        )
+    except ConfigError as err:
+        raise ConfigError(f"{where.path}: {err}") from None
+    if not mailbox.credential_sources:
+        raise where.fail(
+            label,
+            "no password source: set password_env, password_command, password_file, "
+            "keyring = true or oauth2_token_command",
+        )
+    return mailbox
+
+
+def _normalise_ledger_url(value: str) -> str:
+    """URLs pass through; a plain path gets `~` expanded (make_engine turns it into a URL)."""
+    if "://" in value:
+        return value
+    return str(Path(value).expanduser())
+
+
+def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
+    ledger_url = settings.ledger_url
+    authserv_ids = settings.authserv_ids
+    db = env.get("TRACKER_DB")
+    if db:
+        ledger_url = _normalise_ledger_url(db)
+    ids = env.get("TRACKER_AUTHSERV_IDS")
+    if ids is not None:
+        authserv_ids = tuple(part.strip() for part in ids.split(",") if part.strip())
+    return Settings(
+        ledger_url=ledger_url,
+        mailboxes=settings.mailboxes,
+        authserv_ids=authserv_ids,
+        source=settings.source,
+    )
+
+
+# ------------------------------------------------------------------------------- secrets
+
+
+def resolve_password(mailbox: MailboxSettings, env: Mapping[str, str] = os.environ) -> str:
+    """The mailbox's password, from its environment variable, command, file or keyring.
+
+    Raises ConfigError naming the mailbox and the source; the secret never appears in it.
+    """
+    where = f"mailbox '{mailbox.name}'"
+    if mailbox.password_env is not None:
+        value = env.get(mailbox.password_env)
+        if value is None:
+            raise ConfigError(f"{where}: environment variable {mailbox.password_env} is not set")
+        if not value:
+            raise ConfigError(f"{where}: environment variable {mailbox.password_env} is empty")
+        return value
+    if mailbox.password_command is not None:
+        return _run_secret_command(mailbox.password_command, where, "password_command")
+    if mailbox.password_file is not None:
+        return _read_secret_file(mailbox.password_file, mailbox.name)
+    if mailbox.use_keyring:
+        return _keyring_password(mailbox, where)
+    if mailbox.oauth2_token_command is not None:
+        raise ConfigError(f"{where}: uses OAuth2 (oauth2_token_command), not a password")
+    raise ConfigError(f"{where}: no password source configured")
+
+
+def resolve_oauth2_token(mailbox: MailboxSettings, *, refresh: bool = False) -> str:
+    """An OAuth2 access token from the mailbox's `oauth2_token_command`.
+
+    With `refresh`, the command runs with TRACKER_OAUTH2_REFRESH=1 in its environment so a
+    script that caches tokens knows the last one was rejected.
+    """
+    where = f"mailbox '{mailbox.name}'"
+    if mailbox.oauth2_token_command is None:
+        raise ConfigError(f"{where}: no oauth2_token_command configured")
+    extra = {"TRACKER_OAUTH2_REFRESH": "1"} if refresh else {}
+    return _run_secret_command(mailbox.oauth2_token_command, where, "oauth2_token_command", extra)
+
+
+def _run_secret_command(
+    command: str, where: str, key: str, extra_env: Mapping[str, str] | None = None
+) -> str:
+    try:
+        argv = shlex.split(command)
+    except ValueError as err:
+        raise ConfigError(f"{where}: {key} cannot be split into words: {err}") from None
+    if not argv:
+        raise ConfigError(f"{where}: {key} is empty")
+    # Pipes, redirections and the like need a shell; a plain command does not.
+    needs_shell = any(ch in command for ch in "|&;<>()$`*?~")
+    run_env = {**os.environ, **(extra_env or {})}
+    try:
+        result = subprocess.run(
+            command if needs_shell else argv,
+            shell=needs_shell,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env=run_env,
+            timeout=SECRET_COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: {key}: command '{argv[0]}' not found") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError(
+            f"{where}: {key} did not finish within {SECRET_COMMAND_TIMEOUT_SECONDS:.0f} s"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"{where}: {key}: cannot run '{argv[0]}': {_reason(err)}") from None
+    if result.returncode != 0:
+        # stderr is the command's complaint, not its output: safe to show one line of it.
+        lines = result.stderr.decode(errors="replace").strip().splitlines()
+        detail = f": {lines[-1][:200]}" if lines else ""
+        raise ConfigError(f"{where}: {key} failed with exit status {result.returncode}{detail}")
+    # Like git's credential helpers and mutt's password commands: the first line is the secret.
+    output = result.stdout.decode(errors="replace").splitlines()
+    secret = output[0].strip() if output else ""
+    if not secret:
+        raise ConfigError(f"{where}: {key} printed nothing")
+    return secret
+
+
+def _read_secret_file(path: Path, name: str) -> str:
+    where = f"mailbox '{name}'"
+    try:
+        info = path.stat()
+        content = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{where}: cannot read password_file {path}: {_reason(err)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: password_file {path} is not UTF-8 text") from None
+    if info.st_mode & (stat.S_IRGRP | stat.S_IROTH):
+        logger.warning(
+            "Mailbox %s: password_file %s is readable by other users; chmod 600 it",
+            name,
+            path,
+        )
+    lines = content.splitlines()
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        raise ConfigError(f"{where}: password_file {path} is empty")
+    return secret
+
+
+def _keyring_password(mailbox: MailboxSettings, where: str) -> str:
+    try:
+        import keyring  # optional: pip install 'tracker[keyring]'
+        from keyring.errors import KeyringError
+    except ImportError:
+        raise ConfigError(
+            f"{where}: keyring = true needs the keyring package (pip install 'tracker[keyring]')"
+        ) from None
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, mailbox.name)
+    except KeyringError as err:
+        raise ConfigError(f"{where}: the system keyring failed: {type(err).__name__}") from None
+    if not value:
+        raise ConfigError(
+            f"{where}: no password in the keyring for service '{KEYRING_SERVICE}', "
+            f"user '{mailbox.name}' (keyring set {KEYRING_SERVICE} {mailbox.name})"
+        )
+    return value

@@ -1,0 +1,124 @@
+"""Opening the ledger: URL resolution, engine set-up, file permissions and migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlmodel import create_engine
+
+from tracker.errors import LedgerError
+
+# The newest migration; start-up compares the ledger's version with it and only then pays for
+# loading Alembic.
+HEAD_REVISION = "0001"
+
+
+def default_ledger_path() -> Path:
+    """Return where the ledger lives when neither --db nor TRACKER_DB says otherwise."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tracker")) / "ledger.db"
+
+
+def ledger_url(path_or_url: str | None) -> str:
+    """Return an SQLAlchemy URL for a plain path, a URL, or None (the default location)."""
+    if not path_or_url:
+        return f"sqlite:///{default_ledger_path()}"
+    if "://" in path_or_url:
+        return path_or_url
+    return f"sqlite:///{Path(path_or_url).expanduser().resolve()}"
+
+
+def describe(url: str) -> str:
+    """Return the URL without its password, fit for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"
+
+
+def make_engine(path_or_url: str | None) -> Engine:
+    """Return an engine on an up-to-date ledger, creating and migrating it as needed."""
+    url = ledger_url(path_or_url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise LedgerError(f"not a database path or URL: {path_or_url}") from err
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        _prepare_sqlite_file(Path(parsed.database))
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as err:
+            raise LedgerError(f"cannot use database {describe(url)}: {err}") from err
+    try:
+        migrate(engine)
+    except SQLAlchemyError as err:
+        raise LedgerError(f"cannot open the ledger at {describe(url)}: {_first_line(err)}") from err
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the ledger's schema to the newest migration (Alembic `upgrade head`)."""
+    if _current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic.config import Config
+
+    from alembic import command
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def migrations_dir() -> Path:
+    """Return the folder of Alembic migrations, installed (tracker.migrations) or in a checkout."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("tracker.migrations")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[2] / "alembic"
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the ledger file owner-only (0600) before SQLite does, in a 0700 folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        elif not os.access(path, os.R_OK | os.W_OK):
+            raise LedgerError(f"cannot write the ledger at {path}: permission denied")
+    except OSError as err:
+        raise LedgerError(f"cannot create the ledger at {path}: {err.strerror}") from err
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # WAL lets reports read while the daemon writes; the busy timeout makes writers queue.
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _first_line(err: BaseException) -> str:
+    if isinstance(err, DBAPIError) and err.orig is not None:
+        return str(err.orig).splitlines()[0]
+    return str(err).splitlines()[0]

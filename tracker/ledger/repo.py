@@ -1,0 +1,387 @@
+"""Reading and writing the ledger. Callers get domain values, never table rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.domain import (
+    AccountReport,
+    CodeRecord,
+    LifecycleEvent,
+    ReadMessage,
+)
+from tracker.errors import LedgerError
+from tracker.ledger.db import describe, make_engine
+from tracker.ledger.tables import Account, Checkpoint, Message, SkippedMessage
+from tracker.lifecycle import Lifecycle, report_account
+
+# A code is useful for minutes; the ledger keeps its digits this long after recording it, then
+# wipes them (the fact that a code arrived stays).
+CODE_RETENTION = timedelta(hours=24)
+DEFAULT_CODE_VALIDITY = timedelta(hours=1)
+
+_account = Account.__table__  # type: ignore[attr-defined]
+_message = Message.__table__  # type: ignore[attr-defined]
+_skipped = SkippedMessage.__table__  # type: ignore[attr-defined]
+_checkpoint = Checkpoint.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderCheckpoint:
+    """How far one IMAP folder has been recorded."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass(slots=True)
+class RecordCounts:
+    """What one batch did to the ledger."""
+
+    new: int = 0
+    duplicate: int = 0
+    ignored: int = 0  # not Meta's objection-flow mail: nothing is kept about it
+    malformed: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, other: RecordCounts) -> None:
+        """Add another batch's counts to these."""
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.ignored += other.ignored
+        self.malformed += other.malformed
+        self.reasons.extend(other.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSummary:
+    """Row counts, for `tracker status` and tests."""
+
+    accounts: int
+    messages: int
+    skipped: int
+    codes_held: int
+
+
+class Ledger:
+    """The ledger of Meta's objection mail, on any SQLAlchemy database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, path_or_url: str | None) -> Ledger:
+        """Return the ledger at a path or URL (None: the default location), migrated to head."""
+        return cls(make_engine(path_or_url))
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def record_batch(
+        self,
+        messages: Iterable[ReadMessage],
+        *,
+        checkpoint: FolderCheckpoint | None = None,
+        now: datetime | None = None,
+    ) -> RecordCounts:
+        """Record a batch of messages and advance a checkpoint, all in one transaction.
+
+        Recording is idempotent: a message already in the ledger (same Message-ID, or the same
+        bytes when it has none) and a skip already noted change nothing.
+        """
+        now = now or datetime.now(UTC)
+        counts = RecordCounts()
+        try:
+            with self.engine.begin() as conn:
+                for message in messages:
+                    self._record_one(conn, message, now, counts)
+                if checkpoint is not None:
+                    self._save_checkpoint(conn, checkpoint, now)
+                self._wipe_old_codes(conn, now)
+        except SQLAlchemyError as err:
+            raise LedgerError(
+                f"cannot write the ledger at {describe(str(self.engine.url))}: {_first_line(err)}"
+            ) from err
+        return counts
+
+    def _record_one(
+        self, conn: Connection, message: ReadMessage, now: datetime, counts: RecordCounts
+    ) -> None:
+        parsed = message.parsed
+        if parsed.error is not None or parsed.sent_at is None:
+            reason = parsed.error or "no usable Date header"
+            inserted = self._insert_ignoring_duplicates(
+                conn, _skipped, {"source": message.source, "reason": reason, "recorded_at": now}
+            )
+            if inserted:
+                counts.malformed += 1
+                counts.reasons.append(f"{message.source}: {reason}")
+            else:
+                counts.duplicate += 1
+            return
+        if not parsed.is_meta_flow:
+            counts.ignored += 1
+            return
+        account_id = None
+        # Only trusted objection-flow mail reveals an account; a login code or a forgery doesn't.
+        if parsed.trusted and parsed.account and parsed.platform and parsed.code_purpose != "login":
+            account_id = self._ensure_account(conn, parsed.account, parsed.platform, "mail", now)
+        expires_at = None
+        if parsed.code is not None:
+            validity = (
+                timedelta(minutes=parsed.code_valid_minutes)
+                if parsed.code_valid_minutes
+                else DEFAULT_CODE_VALIDITY
+            )
+            expires_at = parsed.sent_at + validity
+        row = {
+            "message_key": message.message_key,
+            "account_id": account_id,
+            "recipient": parsed.account,
+            "kind": parsed.kind,
+            "platform": parsed.platform,
+            "sent_at": parsed.sent_at,
+            "trusted": parsed.trusted,
+            "code": parsed.code,
+            "code_purpose": parsed.code_purpose,
+            "code_expires_at": expires_at,
+            "source": message.source,
+            "recorded_at": now,
+        }
+        if self._insert_ignoring_duplicates(conn, _message, row):
+            counts.new += 1
+        else:
+            counts.duplicate += 1
+
+    def _insert_ignoring_duplicates(self, conn: Connection, table: object, row: dict) -> bool:
+        dialect = conn.dialect.name
+        if dialect == "sqlite":
+            statement = sqlite.insert(table).values(**row).on_conflict_do_nothing()
+        elif dialect == "postgresql":
+            statement = postgresql.insert(table).values(**row).on_conflict_do_nothing()
+        else:  # other databases: the unique constraint still guards, inside a savepoint
+            with conn.begin_nested() as savepoint:
+                try:
+                    conn.execute(table.insert().values(**row))  # type: ignore[attr-defined]
+                    return True
+                except SQLAlchemyError:
+                    savepoint.rollback()
+                    return False
+        return conn.execute(statement).rowcount == 1
+
+    def _ensure_account(
+        self, conn: Connection, address: str, platform: str, added_by: str, now: datetime
+    ) -> int:
+        self._insert_ignoring_duplicates(
+            conn,
+            _account,
+            {"address": address, "platform": platform, "added_by": added_by, "created_at": now},
+        )
+        return conn.execute(
+            select(_account.c.id).where(
+                _account.c.address == address, _account.c.platform == platform
+            )
+        ).scalar_one()
+
+    def add_account(self, address: str, platform: str, *, now: datetime | None = None) -> bool:
+        """Add an account by hand; return False if the ledger already knew it."""
+        now = now or datetime.now(UTC)
+        try:
+            with self.engine.begin() as conn:
+                return self._insert_ignoring_duplicates(
+                    conn,
+                    _account,
+                    {
+                        "address": address.lower(),
+                        "platform": platform,
+                        "added_by": "user",
+                        "created_at": now,
+                    },
+                )
+        except SQLAlchemyError as err:
+            raise LedgerError(f"cannot write the ledger: {_first_line(err)}") from err
+
+    def _save_checkpoint(self, conn: Connection, cp: FolderCheckpoint, now: datetime) -> None:
+        values = {"uidvalidity": cp.uidvalidity, "last_uid": cp.last_uid, "updated_at": now}
+        changed = conn.execute(
+            update(_checkpoint)
+            .where(_checkpoint.c.mailbox == cp.mailbox, _checkpoint.c.folder == cp.folder)
+            .values(**values)
+        ).rowcount
+        if not changed:
+            conn.execute(
+                _checkpoint.insert().values(mailbox=cp.mailbox, folder=cp.folder, **values)
+            )
+
+    def _wipe_old_codes(self, conn: Connection, now: datetime) -> None:
+        conn.execute(
+            update(_message)
+            .where(_message.c.code.is_not(None), _message.c.recorded_at < now - CODE_RETENTION)
+            .values(code=None)
+        )
+
+    def wipe_codes(self) -> int:
+        """Wipe every stored code now; return how many were wiped."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(_message).where(_message.c.code.is_not(None)).values(code=None)
+            ).rowcount
+
+    # -- reading -------------------------------------------------------------------------
+
+    def checkpoint(self, mailbox: str, folder: str) -> FolderCheckpoint | None:
+        """Return how far a folder has been recorded, or None if it never was."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(_checkpoint.c.uidvalidity, _checkpoint.c.last_uid).where(
+                    _checkpoint.c.mailbox == mailbox, _checkpoint.c.folder == folder
+                )
+            ).first()
+        return FolderCheckpoint(mailbox, folder, row[0], row[1]) if row else None
+
+    def has_message(self, message_key: str) -> bool:
+        """Return True if a message with this key is already recorded."""
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(_message.c.id).where(_message.c.message_key == message_key)
+                ).first()
+                is not None
+            )
+
+    def account_lifecycles(self) -> list[tuple[AccountReport, Lifecycle]]:
+        """Return every account's report line and lifecycle, ordered by address and platform."""
+        with self.engine.connect() as conn:
+            accounts = conn.execute(
+                select(_account.c.id, _account.c.address, _account.c.platform).order_by(
+                    _account.c.address, _account.c.platform
+                )
+            ).all()
+            events: dict[int, list[LifecycleEvent]] = defaultdict(list)
+            rows = conn.execute(
+                select(_message.c.account_id, _message.c.kind, _message.c.sent_at).where(
+                    _message.c.account_id.is_not(None), _message.c.trusted.is_(True)
+                )
+            )
+            for account_id, kind, sent_at in rows:
+                events[account_id].append(LifecycleEvent(kind, _utc(sent_at)))
+        return [
+            report_account(address, platform, events.get(account_id, ()))
+            for account_id, address, platform in accounts
+        ]
+
+    def account_reports(self) -> list[AccountReport]:
+        """Return every account's report line."""
+        return [report for report, _ in self.account_lifecycles()]
+
+    def untrusted_count(self) -> int:
+        """Return how many messages claimed to be Meta's but failed the trust check."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(_message).where(_message.c.trusted.is_(False))
+            ).scalar_one()
+
+    def latest_code(
+        self,
+        *,
+        account: str | None = None,
+        platform: str | None = None,
+        purposes: Sequence[str] = ("objection",),
+        include_expired: bool = False,
+        recorded_after: datetime | None = None,
+        now: datetime | None = None,
+    ) -> CodeRecord | None:
+        """Return the newest code matching the filters, or None.
+
+        Unless `include_expired`, the code must still be within the validity its mail stated.
+        """
+        now = now or datetime.now(UTC)
+        query = (
+            select(
+                _message.c.code,
+                _message.c.recipient,
+                _message.c.platform,
+                _message.c.code_purpose,
+                _message.c.sent_at,
+                _message.c.code_expires_at,
+                _message.c.recorded_at,
+            )
+            .where(
+                _message.c.code.is_not(None),
+                _message.c.trusted.is_(True),
+                _message.c.code_purpose.in_(list(purposes)),
+                _message.c.recorded_at >= now - CODE_RETENTION,
+            )
+            .order_by(_message.c.sent_at.desc(), _message.c.id.desc())
+            .limit(1)
+        )
+        if account:
+            query = query.where(_message.c.recipient == account.lower())
+        if platform:
+            query = query.where(_message.c.platform == platform)
+        if not include_expired:
+            query = query.where(_message.c.code_expires_at > now)
+        if recorded_after is not None:
+            query = query.where(_message.c.recorded_at > recorded_after)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return CodeRecord(
+            code=row.code,
+            account=row.recipient,
+            platform=row.platform,
+            purpose=row.code_purpose,
+            sent_at=_utc(row.sent_at),
+            expires_at=_utc(row.code_expires_at),
+            recorded_at=_utc(row.recorded_at),
+        )
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """Return (source, reason) of every malformed message that was skipped."""
+        with self.engine.connect() as conn:
+            return [
+                (row.source, row.reason)
+                for row in conn.execute(
+                    select(_skipped.c.source, _skipped.c.reason).order_by(_skipped.c.id)
+                )
+            ]
+
+    def summary(self) -> LedgerSummary:
+        """Return row counts of the ledger."""
+        with self.engine.connect() as conn:
+
+            def count(table: object, *where: object) -> int:
+                query = select(func.count()).select_from(table)  # type: ignore[arg-type]
+                for clause in where:
+                    query = query.where(clause)  # type: ignore[arg-type]
+                return conn.execute(query).scalar_one()
+
+            return LedgerSummary(
+                accounts=count(_account),
+                messages=count(_message),
+                skipped=count(_skipped),
+                codes_held=count(_message, _message.c.code.is_not(None)),
+            )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _first_line(err: BaseException) -> str:
+    orig = getattr(err, "orig", None)
+    return str(orig or err).splitlines()[0]

@@ -1,0 +1,70 @@
+"""The ledger's tables. Only Alembic migrations create or change them.
+
+The ledger is a record of Meta's mail, not of the inbox: it holds no raw body, no subject and
+no sender, and nothing at all about other mail except where a malformed message was skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Account(SQLModel, table=True):
+    """One Facebook/Instagram/... account, known by the address Meta writes to."""
+
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("address", "platform", name="uq_account_address_platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str
+    platform: str
+    added_by: str  # "mail" when a Meta mail revealed it, "user" when added by hand
+    created_at: datetime
+
+
+class Message(SQLModel, table=True):
+    """One of Meta's messages, recorded once whichever mailbox or file it came from."""
+
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_account_kind_sent", "account_id", "kind", "sent_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The Message-ID, or "sha256:<hex>" of the raw bytes when the mail has none.
+    message_key: str = Field(unique=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    recipient: str | None  # the address it was sent to, also for login codes and forgeries
+    kind: str
+    platform: str | None
+    sent_at: datetime
+    trusted: bool
+    code: str | None = None  # wiped once the retention period is over
+    code_purpose: str | None = None
+    code_expires_at: datetime | None = None
+    source: str  # where it was read: a file (and mbox index) or imap mailbox/folder/uid
+    recorded_at: datetime = Field(index=True)
+
+
+class SkippedMessage(SQLModel, table=True):
+    """A message that could not be used, where it was, and why (nothing of its content)."""
+
+    __tablename__ = "skipped_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(unique=True)
+    reason: str
+    recorded_at: datetime
+
+
+class Checkpoint(SQLModel, table=True):
+    """How far an IMAP folder has been read: UIDs are only meaningful with their UIDVALIDITY."""
+
+    __tablename__ = "checkpoint"
+
+    mailbox: str = Field(primary_key=True)
+    folder: str = Field(primary_key=True)
+    uidvalidity: int
+    last_uid: int
+    updated_at: datetime

@@ -1,0 +1,215 @@
+"""Turning domain values into text: tables for people, JSON and CSV for programs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from tracker.domain import ACCOUNT_STATES, AccountReport, CodeRecord, ParsedEmail
+from tracker.stats import Summary, format_duration
+
+PARSE_FIELDS = ("kind", "platform", "account", "code", "sent_at", "message_id", "trusted")
+REPORT_FIELDS = (
+    "account",
+    "platform",
+    "state",
+    "notified_at",
+    "submitted_at",
+    "decided_at",
+    "turnaround_seconds",
+)
+STATE_TITLES = {
+    "no_notice": "No notice seen (added by hand): object if you want to",
+    "notified": "Notified, not objected yet: action needed",
+    "pending": "Objection submitted, waiting for Meta",
+    "approved": "Objection approved",
+    "rejected": "Objection declined",
+}
+
+
+def iso(value: datetime | None) -> str | None:
+    """Return an ISO 8601 timestamp (UTC offset included), or None."""
+    return value.isoformat() if value else None
+
+
+def short_time(value: datetime | None) -> str:
+    """Return 'YYYY-MM-DD HH:MM' (UTC) for tables, '-' for None."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def parsed_to_dict(parsed: ParsedEmail, file: str) -> dict[str, Any]:
+    """Return the `tracker parse --json` object of one file."""
+    record: dict[str, Any] = {
+        "file": file,
+        "kind": parsed.kind,
+        "platform": parsed.platform,
+        "account": parsed.account,
+        "code": parsed.code,
+        "sent_at": iso(parsed.sent_at),
+        "message_id": parsed.message_id,
+        "trusted": parsed.trusted,
+    }
+    if parsed.error:
+        record["error"] = parsed.error
+    return record
+
+
+def report_to_dict(report: AccountReport) -> dict[str, Any]:
+    """Return the `tracker report --json` object of one account."""
+    return {
+        "account": report.account,
+        "platform": report.platform,
+        "state": report.state,
+        "notified_at": iso(report.notified_at),
+        "submitted_at": iso(report.submitted_at),
+        "decided_at": iso(report.decided_at),
+        "turnaround_seconds": report.turnaround_seconds,
+    }
+
+
+def code_to_dict(code: CodeRecord, *, now: datetime) -> dict[str, Any]:
+    """Return the `tracker code --json` object."""
+    return {
+        "code": code.code,
+        "account": code.account,
+        "platform": code.platform,
+        "purpose": code.purpose,
+        "sent_at": iso(code.sent_at),
+        "expires_at": iso(code.expires_at),
+        "expired": code.expires_at <= now,
+    }
+
+
+def json_lines(records: Iterable[dict[str, Any]]) -> str:
+    """Return one compact JSON object per line."""
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Return a plain aligned text table."""
+    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def report_csv(reports: Iterable[AccountReport]) -> str:
+    """Return the report as CSV with a header row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for report in reports:
+        writer.writerow(report_to_dict(report))
+    return out.getvalue()
+
+
+def report_text(reports: Sequence[AccountReport], *, untrusted: int = 0) -> str:
+    """Return the report for people: one table per state, action needed first."""
+    if not reports:
+        return "No accounts yet. Import mail with `tracker import PATH` or add one with `tracker account add`.\n"
+    parts = []
+    for state in ("notified", "no_notice", "pending", "rejected", "approved"):
+        group = [r for r in reports if r.state == state]
+        if not group:
+            continue
+        rows = [
+            (
+                r.account,
+                r.platform,
+                short_time(r.notified_at),
+                short_time(r.submitted_at),
+                short_time(r.decided_at),
+                format_duration(r.turnaround_seconds),
+            )
+            for r in group
+        ]
+        parts.append(f"{STATE_TITLES[state]} ({len(group)})\n")
+        parts.append(
+            table(("account", "platform", "notified", "submitted", "decided", "turnaround"), rows)
+        )
+        parts.append("\n")
+    counts = ", ".join(
+        f"{sum(r.state == s for r in reports)} {s}"
+        for s in ACCOUNT_STATES
+        if any(r.state == s for r in reports)
+    )
+    parts.append(f"{len(reports)} accounts: {counts}. Times are UTC.\n")
+    if untrusted:
+        parts.append(
+            f"Ignored {untrusted} message(s) that claimed to be Meta's but failed DKIM/DMARC.\n"
+        )
+    return "".join(parts)
+
+
+def summary_row(label: str, summary: Summary) -> tuple[str, ...]:
+    """Return a stats table row: label, count, min, median, p90, max."""
+    return (
+        label,
+        str(summary.count),
+        format_duration(summary.min),
+        format_duration(summary.median),
+        format_duration(summary.p90),
+        format_duration(summary.max),
+    )
+
+
+def histogram_text(buckets: Sequence[tuple[str, int]], *, width: int = 40) -> str:
+    """Return a horizontal bar chart of (label, count) pairs."""
+    most = max((count for _, count in buckets), default=0)
+    label_width = max((len(label) for label, _ in buckets), default=0)
+    lines = []
+    for label, count in buckets:
+        bar = "#" * (round(count / most * width) if most else 0)
+        lines.append(f"{label.rjust(label_width)} | {bar} {count}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def stats_text(stats: dict[str, Any]) -> str:
+    """Return `tracker stats` for people: summary tables, a histogram, who waits too long."""
+    headers = ("", "count", "min", "median", "p90", "max")
+    rows = [summary_row("all platforms", Summary(**stats["turnaround"]))]
+    rows += [
+        summary_row(platform, Summary(**summary))
+        for platform, summary in stats["turnaround_by_platform"].items()
+    ]
+    parts = [
+        "Turnaround (latest code or acknowledgement -> decision)\n",
+        table(headers, rows),
+        "\n",
+    ]
+    if stats["turnaround"]["count"]:
+        buckets = [(b["bucket"], b["count"]) for b in stats["turnaround_histogram"]]
+        parts += ["Turnaround histogram\n", histogram_text(buckets), "\n"]
+    parts += [
+        "Notice -> objection delay\n",
+        table(headers, [summary_row("all platforms", Summary(**stats["notice_to_objection"]))]),
+        "\n",
+    ]
+    waiting = stats["waiting_longer_than_usual"]
+    usual = format_duration(stats["usual_wait_seconds"])
+    if waiting:
+        parts.append(f"Waiting longer than usual (more than {usual}):\n")
+        parts.append(
+            table(
+                ("account", "platform", "submitted", "waiting"),
+                [
+                    (
+                        w["account"],
+                        w["platform"],
+                        w["submitted_at"][:16].replace("T", " "),
+                        format_duration(w["waiting_seconds"]),
+                    )
+                    for w in waiting
+                ],
+            )
+        )
+    else:
+        parts.append(f"No objection has been waiting longer than usual ({usual}).\n")
+    return "".join(parts)
