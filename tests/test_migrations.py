@@ -1,0 +1,38 @@
+"""The schema is made by Alembic alone, and matches the table models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import SQLModel
+
+from tracker.ledger import Ledger
+from tracker.ledger.db import HEAD_REVISION, migrations_dir
+
+
+def test_migrations_match_models(tmp_path):
+    ledger = Ledger.open(str(tmp_path / "l.db"))
+    with ledger.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert [d for d in diff if d[0] not in ("modify_type",)] == []
+
+
+def test_head_revision_constant_is_the_newest_migration():
+    versions = sorted(p.name for p in (migrations_dir() / "versions").glob("*.py"))
+    assert versions[-1].startswith(HEAD_REVISION + "_")
+
+
+def test_open_is_idempotent_and_records_version(tmp_path):
+    path = tmp_path / "l.db"
+    Ledger.open(str(path)).close()
+    Ledger.open(str(path)).close()
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("select version_num from alembic_version")).scalar() == HEAD_REVISION
+        )
+        assert {"account", "message", "skipped_message", "checkpoint"} <= set(
+            inspect(conn).get_table_names()
+        )
+        assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
