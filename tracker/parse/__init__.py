@@ -51,10 +51,16 @@ def parse_email(raw: bytes, *, authserv_ids: Iterable[str] = ()) -> ParsedEmail:
 
     trusted = classify_authentication(headers.authentication_results, authserv_ids=authserv_ids)
     try:
-        text = read_body(raw).text
+        body = read_body(raw)
     except MalformedMail as err:
         return _with(base, platform=domain_platform, trusted=trusted, error=str(err))
-    return _classify_meta_mail(base, headers, text, domain_platform, trusted=trusted)
+    parsed = _classify_meta_mail(base, headers, body.text, domain_platform, trusted=trusted)
+    if parsed.kind == "other" and body.plain.strip() and body.html_parts:
+        # The plain part of a multipart mail can be a stub ("view this email in a browser").
+        parsed = _classify_meta_mail(
+            base, headers, body.html_text(), domain_platform, trusted=trusted
+        )
+    return parsed
 
 
 def _classify_meta_mail(

@@ -219,24 +219,32 @@ def split_sentences(text: str) -> list[str]:
 def classify_kind(subject: str, text: str, *, has_code: bool) -> Kind:
     """Return what a message from Meta is about, from its subject and decoded text."""
     whole = normalise(subject + "\n\n" + text)
-    sentences = split_sentences(whole)
-    about_objection = _RULES.objection.search(whole) is not None
-    mentions_ai = _RULES.ai_at_meta.search(whole) is not None
-    if about_objection:
-        decided = [
-            s for s in sentences if _RULES.objection.search(s) and not _RULES.conditional.search(s)
-        ]
-        if any(_RULES.decline.search(s) for s in decided):
-            return "rejected"
-        if any(_RULES.approve.search(s) for s in decided):
-            return "approved"
-        if any(_RULES.acknowledge.search(s) for s in sentences) and not has_code:
+    if _RULES.objection.search(whole):
+        # Whole-text checks first: most mails never need the sentence-by-sentence pass.
+        may_decline = _RULES.decline.search(whole) is not None
+        may_approve = _RULES.approve.search(whole) is not None
+        if may_decline or may_approve:
+            decided = [
+                s
+                for s in split_sentences(whole)
+                if _RULES.objection.search(s) and not _RULES.conditional.search(s)
+            ]
+            if may_decline and any(_RULES.decline.search(s) for s in decided):
+                return "rejected"
+            if may_approve and any(_RULES.approve.search(s) for s in decided):
+                return "approved"
+        if not has_code and _RULES.acknowledge.search(whole):
             return "received"
     if has_code:
         return "code"
-    if mentions_ai and _RULES.right_to_object.search(whole):
+    if _RULES.ai_at_meta.search(whole) and _RULES.right_to_object.search(whole):
         return "notice"
     return "other"
+
+
+_LOGIN_SUBJECT = re.compile(
+    r"log ?in|sign ?up|anmeld|connexion|iniciar sesión|accesso|inloggen|logowani|entrar|logga in"
+)
 
 
 def is_objection_related(subject: str, text: str) -> bool:
@@ -244,10 +252,7 @@ def is_objection_related(subject: str, text: str) -> bool:
     whole = normalise(subject + "\n" + text)
     return bool(
         _RULES.ai_at_meta.search(whole) or _RULES.objection.search(whole)
-    ) and not re.search(
-        r"log ?in|sign ?up|anmeld|connexion|iniciar sesión|accesso|inloggen|logowani|entrar|logga in",
-        normalise(subject),
-    )
+    ) and not _LOGIN_SUBJECT.search(normalise(subject))
 
 
 def refine_platform(domain_platform: Platform, subject: str, text: str) -> Platform:

@@ -22,6 +22,10 @@ from tracker.parse.html import html_to_text
 # decoding it would only cost time and memory.
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
+# One address, optionally after a plain display name: nothing the full parser would read otherwise.
+_SIMPLE_ADDRESS = re.compile(
+    r'\s*(?:"[^"\\]*"\s*|[^"<>,;:()@\\]*)?<([^<>@\s,;"()]+@[^<>@\s,;"()]+)>\s*|\s*([^<>@\s,;"()]+@[^<>@\s,;"()]+)\s*'
+)
 _HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]+[ \t]*:)")
 _header_parser = BytesHeaderParser(policy=policy.compat32)
 
@@ -54,15 +58,25 @@ class Headers:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """The readable text of a message: every text/plain part and every text/html part as text."""
+    """The text parts of a message: every text/plain part, and every text/html part."""
 
     plain: str
-    html_text: str
+    html_parts: tuple[str, ...]
 
     @property
     def text(self) -> str:
-        """Plain text where the mail has it, else the text of its HTML."""
-        return self.plain if self.plain.strip() else self.html_text
+        """Plain text where the mail has it, else the visible text of its HTML.
+
+        Meta sends multipart/alternative with identical wording in both parts, so the HTML is
+        only rendered to text (the costly part) when there is no plain text.
+        """
+        if self.plain.strip():
+            return self.plain
+        return self.html_text()
+
+    def html_text(self) -> str:
+        """Return the visible text of every HTML part."""
+        return "\n".join(html_to_text(part) for part in self.html_parts)
 
 
 def check_looks_like_mail(raw: bytes) -> None:
@@ -80,7 +94,8 @@ def check_looks_like_mail(raw: bytes) -> None:
 def read_headers(raw: bytes) -> Headers:
     """Return the decoded header fields of `raw`; raise MalformedMail for non-mail bytes."""
     check_looks_like_mail(raw)
-    message = _header_parser.parsebytes(raw)
+    # Only the header block is parsed: the body of a big mail would cost time for nothing.
+    message = _header_parser.parsebytes(_header_block(raw))
     sent_at, date_problem = _read_date(message)
     return Headers(
         from_addresses=_addresses(message, "From"),
@@ -110,16 +125,20 @@ def read_body(raw: bytes) -> Body:
         raise MalformedMail("MIME structure nested too deeply") from err
     except Exception as err:  # mail-parser raises bare exceptions for many kinds of damage
         raise MalformedMail(f"cannot decode the body ({type(err).__name__})") from err
-    return Body(
-        plain="\n".join(plain_parts),
-        html_text="\n".join(html_to_text(part) for part in html_parts),
-    )
+    return Body(plain="\n".join(plain_parts), html_parts=tuple(html_parts))
+
+
+def _header_block(raw: bytes) -> bytes:
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    return raw[: min(ends) + 2] if ends else raw
 
 
 def _decoded(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
+    if "=?" not in text:  # no RFC 2047 encoded words: nothing to decode
+        return _unfold(text)
     try:
         return _unfold(str(make_header(decode_header(text))))
     except (LookupError, UnicodeError, ValueError, AssertionError):
@@ -132,6 +151,10 @@ def _unfold(text: str) -> str:
 
 def _addresses(message: Message, name: str) -> tuple[str, ...]:
     values = [_decoded(v) for v in message.get_all(name) or ()]
+    if len(values) == 1:
+        simple = _SIMPLE_ADDRESS.fullmatch(values[0])
+        if simple:  # the common '"Name" <a@b>' or 'a@b': skip the full RFC 5322 address parser
+            return ((simple.group(1) or simple.group(2)).lower(),)
     found = []
     for _, address in getaddresses(values):
         address = address.strip().strip("<>").lower()

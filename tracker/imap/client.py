@@ -1,0 +1,496 @@
+"""Read-only IMAP access: connect, EXAMINE, SEARCH for Meta's mail, fetch with BODY.PEEK, IDLE.
+
+The only module that imports imapclient. Every imapclient, socket and ssl exception leaves
+this module as a MailboxError (AuthenticationError for refused credentials) whose message is
+one line naming the mailbox, never a secret. Folders are only ever opened with EXAMINE and
+messages only fetched with BODY.PEEK, so nothing here can change a flag or move a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import os
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from types import TracebackType
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import (
+    CapabilityError,
+    IMAPClientAbortError,
+    IMAPClientError,
+    LoginError,
+)
+
+from tracker.config import MailboxSettings, resolve_oauth2_token, resolve_password
+from tracker.errors import AuthenticationError, MailboxError
+from tracker.imap.cursor import FolderState
+
+logger = logging.getLogger(__name__)
+
+# Domains Meta sends account mail from (objection notices, codes, decisions).
+META_SENDER_DOMAINS: tuple[str, ...] = (
+    "facebook.com",
+    "facebookmail.com",
+    "fb.com",
+    "meta.com",
+    "metamail.com",
+    "mail.instagram.com",
+    "support.facebook.com",
+    "support.instagram.com",
+)
+HEADER_BATCH = 500
+MESSAGE_BATCH = 100
+
+Factory = Callable[..., IMAPClient]
+
+
+def search_terms(domains: Sequence[str] = META_SENDER_DOMAINS) -> tuple[str, ...]:
+    """The domains to search FROM for: those another one already matches as a substring go."""
+    return tuple(d for d in domains if not any(o != d and o in d for o in domains))
+
+
+def _or_tree(key: str, values: Sequence[str]) -> list[str]:
+    """`OR key a OR key b key c`: IMAP's OR takes two operands, so n values need n-1 ORs."""
+    criteria: list[str] = []
+    for value in values[:-1]:
+        criteria += ["OR", key, value]
+    return [*criteria, key, values[-1]]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _server_text(err: BaseException) -> str:
+    """The server's words from an imapclient error, without the b'...' wrapping."""
+    text = str(err.args[0]) if err.args else str(err)
+    for prefix in ("b'", 'b"'):
+        if text.startswith(prefix) and text.endswith(prefix[-1]):
+            text = text[2:-1]
+    return _one_line(text) or type(err).__name__
+
+
+class MailboxConnection:
+    """A logged-in, read-only IMAP session for one configured mailbox.
+
+    Build it with `connect()`. Methods other than `examine` act on the folder examined last.
+    """
+
+    def __init__(
+        self,
+        client: IMAPClient,
+        mailbox: MailboxSettings,
+        capabilities: frozenset[str],
+        *,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        self._client: IMAPClient | None = client
+        self.mailbox = mailbox
+        self.capabilities = capabilities
+        self.folder: str | None = None
+        self.state: FolderState | None = None
+        # Scrubbed from every error message, in case a server ever echoes one.
+        self._secrets = tuple(s for s in secrets if s)
+        self._search_fallback_logged = False
+
+    # ------------------------------------------------------------------- properties
+
+    @property
+    def name(self) -> str:
+        return self.mailbox.name
+
+    @property
+    def supports_idle(self) -> bool:
+        return "IDLE" in self.capabilities
+
+    @property
+    def supports_gmail_search(self) -> bool:
+        return "X-GM-EXT-1" in self.capabilities
+
+    @property
+    def closed(self) -> bool:
+        return self._client is None
+
+    # ---------------------------------------------------------------------- errors
+
+    def _error(self, message: str, *, auth: bool = False) -> MailboxError:
+        message = _one_line(message)
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        return (AuthenticationError if auth else MailboxError)(self.name, message)
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[IMAPClient]:
+        """Yield the client; turn whatever it raises into a one-line MailboxError."""
+        if self._client is None:
+            raise self._error(f"{action}: the connection is closed")
+        try:
+            yield self._client
+        except MailboxError:
+            raise
+        except BaseException as err:
+            translated = _translate(err, self.mailbox, action)
+            if translated is None:
+                raise
+            raise self._error(str(translated), auth=isinstance(translated, _AuthFailure)) from err
+
+    def _selected(self) -> str:
+        if self.folder is None:
+            raise RuntimeError("examine() a folder first")
+        return self.folder
+
+    # -------------------------------------------------------------------- commands
+
+    def examine(self, folder: str) -> FolderState:
+        """Open `folder` read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and size."""
+        self.folder = None
+        with self._guard(f"cannot open folder '{folder}'") as client:
+            info = client.select_folder(folder, readonly=True)
+        try:
+            uidvalidity = int(info[b"UIDVALIDITY"])
+        except (KeyError, TypeError, ValueError):
+            raise self._error(f"folder '{folder}': the server sent no UIDVALIDITY") from None
+        state = FolderState(
+            uidvalidity=uidvalidity,
+            uidnext=int(info.get(b"UIDNEXT") or 0),
+            exists=int(info.get(b"EXISTS") or 0),
+        )
+        self.folder, self.state = folder, state
+        return state
+
+    def list_folders(self) -> list[str]:
+        """Names of every folder the account has (for `config check`)."""
+        with self._guard("cannot list folders") as client:
+            return [name for _flags, _sep, name in client.list_folders()]
+
+    def search_candidates(
+        self,
+        *,
+        after_uid: int = 0,
+        since: date | None = None,
+        domains: Sequence[str] = META_SENDER_DOMAINS,
+    ) -> list[int]:
+        """UIDs above `after_uid` of mail from Meta's sending domains, oldest first.
+
+        The server does the searching (Gmail's X-GM-RAW where offered, FROM elsewhere). If
+        it refuses the search, every UID in the range is returned: the caller's header
+        triage then does the server's job.
+        """
+        folder = self._selected()
+        uid_range = f"{after_uid + 1}:*"
+        terms = search_terms(domains)
+        criteria: list[Any] = ["UID", uid_range]
+        if since is not None:
+            criteria += ["SINCE", since]
+        if self.supports_gmail_search:
+            criteria += ["X-GM-RAW", f"from:({' OR '.join(terms)})"]
+        else:
+            criteria += _or_tree("FROM", terms)
+        try:
+            with self._guard(f"search in '{folder}' failed") as client:
+                found = client.search(criteria)
+        except MailboxError as err:
+            if not isinstance(err.__cause__, IMAPClientError) or isinstance(
+                err.__cause__, IMAPClientAbortError
+            ):
+                raise
+            if not self._search_fallback_logged:
+                logger.warning(
+                    "Mailbox %s: the server refused the sender search (%s); "
+                    "listing every new UID instead",
+                    self.name,
+                    _server_text(err.__cause__),
+                )
+                self._search_fallback_logged = True
+            found = self.list_uids(after_uid=after_uid, since=since)
+        # "UID n:*" always matches the newest message, even when its UID is below n.
+        return sorted(uid for uid in {int(u) for u in found} if uid > after_uid)
+
+    def list_uids(self, *, after_uid: int = 0, since: date | None = None) -> list[int]:
+        """Every UID above `after_uid` in the folder (SEARCH, or FETCH if SEARCH fails)."""
+        folder = self._selected()
+        uid_range = f"{after_uid + 1}:*"
+        criteria: list[Any] = ["UID", uid_range]
+        if since is not None:
+            criteria += ["SINCE", since]
+        try:
+            with self._guard(f"search in '{folder}' failed") as client:
+                found: Iterable[int] = client.search(criteria)
+        except MailboxError as err:
+            if isinstance(err.__cause__, IMAPClientAbortError) or not isinstance(
+                err.__cause__, IMAPClientError
+            ):
+                raise
+            with self._guard(f"listing messages in '{folder}' failed") as client:
+                found = client.fetch(uid_range, ["UID"]).keys()
+        return sorted(uid for uid in {int(u) for u in found} if uid > after_uid)
+
+    def fetch_headers(self, uids: Iterable[int]) -> dict[int, bytes]:
+        """The raw header block of each message, by UID (BODY.PEEK: nothing gets marked read).
+
+        UIDs that no longer exist are simply missing from the result.
+        """
+        return self._fetch(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]", HEADER_BATCH)
+
+    def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
+        """The full raw message of each UID (BODY.PEEK[]: \\Seen is never set)."""
+        return self._fetch(uids, "BODY.PEEK[]", b"BODY[]", MESSAGE_BATCH)
+
+    def _fetch(self, uids: Iterable[int], item: str, key: bytes, batch: int) -> dict[int, bytes]:
+        folder = self._selected()
+        wanted = sorted(set(uids))
+        result: dict[int, bytes] = {}
+        for start in range(0, len(wanted), batch):
+            chunk = wanted[start : start + batch]
+            with self._guard(f"fetching from '{folder}' failed") as client:
+                data = client.fetch(chunk, [item])
+            for uid, fields in data.items():
+                value = fields.get(key)
+                # A server may send unsolicited FETCH responses (flag changes) without the body.
+                if isinstance(value, bytes) and uid in chunk:
+                    result[int(uid)] = value
+        return result
+
+    def noop(self) -> None:
+        """Ask the server for a sign of life; MailboxError if the connection is gone."""
+        with self._guard("connection lost") as client:
+            client.noop()
+
+    def idle(self, timeout: float) -> bool:
+        """Wait in IDLE up to `timeout` seconds; True as soon as new mail may have arrived.
+
+        Returns False when the time ran out quietly. Raises MailboxError "connection lost"
+        when the server goes away, with or without a BYE: imapclient's idle_check returns
+        an empty list rather than failing when the socket closes, so an early empty wake-up
+        is checked by ending IDLE, which needs the server's answer.
+        """
+        folder = self._selected()
+        if not self.supports_idle:
+            raise self._error("the server does not support IDLE; poll instead")
+        deadline = time.monotonic() + timeout
+        with self._guard(f"IDLE on '{folder}': connection lost") as client:
+            client.idle()
+            idling = True
+            try:
+                while True:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    responses = client.idle_check(timeout=remaining)
+                    if _announces_mail(responses):
+                        return True
+                    bye = _bye_text(responses)
+                    if bye is not None:
+                        idling = False  # nothing to end: the server has left
+                        raise self._error(f"connection lost: the server said BYE ({bye})")
+                    if not responses and time.monotonic() < deadline - 0.01:
+                        # Woken with nothing to read: either noise, or the peer closed the
+                        # socket. Ending IDLE needs a tagged reply, so it tells the two apart.
+                        idling = False
+                        _, late = client.idle_done()
+                        if _announces_mail(late):
+                            return True
+                        client.idle()
+                        idling = True
+            finally:
+                if idling:
+                    _, late = client.idle_done()
+                    # Mail that arrived while we were leaving IDLE still counts.
+                    if _announces_mail(late) and time.monotonic() >= deadline:
+                        return True  # noqa: B012  (only reached on a quiet timeout)
+
+    def close(self) -> None:
+        """Log out if the server still listens, then drop the socket. Safe to call twice."""
+        client, self._client = self._client, None
+        self.folder = None
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            sock = client.socket()
+            sock.settimeout(min(self.mailbox.timeout_seconds, 5.0))
+        with contextlib.suppress(Exception):
+            client.logout()
+        with contextlib.suppress(Exception):
+            client.shutdown()
+
+    def __enter__(self) -> MailboxConnection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"folder={self.folder!r}"
+        return f"<MailboxConnection {self.name} {state}>"
+
+
+def _announces_mail(responses: Iterable[Any]) -> bool:
+    for response in responses:
+        if len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT"):
+            return True
+    return False
+
+
+def _bye_text(responses: Iterable[Any]) -> str | None:
+    for response in responses:
+        if response and response[0] == b"BYE":
+            rest = response[1] if len(response) > 1 else b""
+            return rest.decode(errors="replace") if isinstance(rest, bytes) else str(rest)
+    return None
+
+
+class _AuthFailure(Exception):
+    """Marks a translated error as a credentials problem."""
+
+
+def _translate(err: BaseException, mailbox: MailboxSettings, action: str) -> Exception | None:
+    """A one-line description of `err`, or None for errors that are not about the mailbox."""
+    where = f"{mailbox.host}:{mailbox.port}"
+    if isinstance(err, LoginError):
+        return _AuthFailure(f"login refused: {_server_text(err)}")
+    if isinstance(err, socket.gaierror):
+        return Exception(f"cannot resolve host '{mailbox.host}' ({err.strerror or err})")
+    if isinstance(err, ConnectionRefusedError):
+        return Exception(f"connection refused by {where}")
+    if isinstance(err, ssl.SSLCertVerificationError):
+        hint = "" if mailbox.ca_file else "; set ca_file if the server uses a private CA"
+        reason = err.verify_message or err.reason or "verification failed"
+        return Exception(f"TLS certificate of {mailbox.host} not trusted ({reason}){hint}")
+    if isinstance(err, ssl.SSLError):
+        return Exception(f"TLS failed with {where}: {err.reason or err}")
+    if isinstance(err, TimeoutError | socket.timeout):
+        return Exception(f"{action}: no answer from {where} within {mailbox.timeout_seconds:g} s")
+    if isinstance(err, IMAPClientAbortError | imaplib.IMAP4.abort):
+        return Exception(f"{action} ({_server_text(err)})")
+    if isinstance(err, CapabilityError):
+        return Exception(f"{action}: the server lacks {_server_text(err)}")
+    if isinstance(err, IMAPClientError | imaplib.IMAP4.error):
+        return Exception(f"{action}: {_server_text(err)}")
+    if isinstance(err, ConnectionError | EOFError):
+        return Exception(f"{action}: connection lost")
+    if isinstance(err, OSError):
+        return Exception(f"{action}: {err.strerror or err}")
+    return None
+
+
+# ------------------------------------------------------------------------------ connect
+
+
+def _ssl_context(mailbox: MailboxSettings) -> ssl.SSLContext:
+    cafile = str(mailbox.ca_file) if mailbox.ca_file else None
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as err:
+        reason = getattr(err, "strerror", None) or getattr(err, "reason", None) or err
+        raise MailboxError(mailbox.name, f"cannot load ca_file {cafile}: {reason}") from None
+
+
+def _set_nodelay(client: IMAPClient) -> None:
+    # imaplib leaves Nagle on; with it some servers stall ~40 ms on every command.
+    with contextlib.suppress(OSError, AttributeError):
+        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _normalise_capabilities(raw: Iterable[Any]) -> frozenset[str]:
+    return frozenset(
+        (c.decode("ascii", "replace") if isinstance(c, bytes) else str(c)).upper() for c in raw
+    )
+
+
+def connect(
+    mailbox: MailboxSettings,
+    *,
+    factory: Factory = IMAPClient,
+    env: Mapping[str, str] = os.environ,
+) -> MailboxConnection:
+    """Connect, secure and log in to `mailbox`; return the session.
+
+    TLS certificates are verified (against `ca_file` when set, else the system's CAs).
+    With `oauth2_token_command`, logs in with XOAUTH2 and re-runs the command once if the
+    server rejects the token. Raises ConfigError when the secret cannot be obtained,
+    AuthenticationError when the server refuses it, MailboxError for everything else.
+    """
+    context = None if mailbox.security == "none" else _ssl_context(mailbox)
+    # Obtain the secret before opening a socket: a failing password command needs no server.
+    password = None if mailbox.uses_oauth2 else resolve_password(mailbox, env)
+    token = resolve_oauth2_token(mailbox) if mailbox.uses_oauth2 else None
+
+    secrets = [s for s in (password, token) if s]
+    probe = MailboxConnection.__new__(MailboxConnection)
+    MailboxConnection.__init__(probe, None, mailbox, frozenset(), secrets=secrets)  # type: ignore[arg-type]
+
+    client: IMAPClient | None = None
+    try:
+        try:
+            client = factory(
+                mailbox.host,
+                port=mailbox.port,
+                ssl=mailbox.security == "tls",
+                ssl_context=context,
+                timeout=mailbox.timeout_seconds,
+            )
+        except Exception as err:
+            translated = _translate(err, mailbox, "cannot connect")
+            if translated is None:
+                raise
+            raise probe._error(str(translated)) from err
+        probe._client = client
+        _set_nodelay(client)
+
+        if mailbox.security == "starttls":
+            with probe._guard("STARTTLS failed") as c:
+                offered = _normalise_capabilities(c.capabilities())
+                if "STARTTLS" not in offered:
+                    raise probe._error(
+                        'the server does not offer STARTTLS; use security = "tls" on its IMAPS port'
+                    )
+                c.starttls(context)
+
+        if token is not None:
+            try:
+                with probe._guard("XOAUTH2 login") as c:
+                    c.oauth2_login(mailbox.username, token)
+            except AuthenticationError:
+                # Tokens expire; the command may hand out a fresh one when asked again.
+                logger.info(
+                    "Mailbox %s: OAuth2 token refused; asking for a fresh one", mailbox.name
+                )
+                token = resolve_oauth2_token(mailbox, refresh=True)
+                probe._secrets = (*probe._secrets, token)
+                with probe._guard("XOAUTH2 login") as c:
+                    c.oauth2_login(mailbox.username, token)
+        else:
+            assert password is not None
+            with probe._guard("login") as c:
+                c.login(mailbox.username, password)
+
+        with probe._guard("CAPABILITY failed") as c:
+            capabilities = _normalise_capabilities(c.capabilities())
+    except BaseException:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+        raise
+
+    connection = MailboxConnection(client, mailbox, capabilities, secrets=probe._secrets)
+    logger.debug(
+        "Mailbox %s: logged in to %s:%s (%s); IDLE %s",
+        mailbox.name,
+        mailbox.host,
+        mailbox.port,
+        mailbox.security,
+        "offered" if connection.supports_idle else "not offered",
+    )
+    return connection

@@ -1,0 +1,73 @@
+"""Where a folder scan starts and where it leaves off: pure UIDVALIDITY / last-UID bookkeeping.
+
+A UID only names a message together with its folder's UIDVALIDITY: when the server hands
+out a new UIDVALIDITY (a rebuilt index, a migrated account), old UIDs may now name other
+messages, so the whole folder is scanned again and the ledger deduplicates by Message-ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """What EXAMINE reports about a folder. `uidnext` is 0 when the server did not say."""
+
+    uidvalidity: int
+    uidnext: int
+    exists: int
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Every message of (mailbox, folder) with a UID up to `last_uid` under `uidvalidity` is done."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPlan:
+    """Scan UIDs above `after_uid`; `rescan` says earlier progress no longer counts."""
+
+    after_uid: int
+    rescan: bool
+
+
+def plan_scan(previous: Checkpoint | None, state: FolderState) -> ScanPlan:
+    """Where to start scanning a folder, given the last checkpoint and its state now.
+
+    - no checkpoint: the whole folder (a first scan, not a rescan);
+    - a different UIDVALIDITY: the whole folder again, as a rescan;
+    - a UIDNEXT at or below the checkpoint: the server forgot messages it had without
+      changing UIDVALIDITY (a broken server or a restored backup); rescan to be safe;
+    - otherwise: only the UIDs after the checkpoint.
+    """
+    if previous is None:
+        return ScanPlan(after_uid=0, rescan=False)
+    if previous.uidvalidity != state.uidvalidity:
+        return ScanPlan(after_uid=0, rescan=True)
+    if state.uidnext and state.uidnext <= previous.last_uid:
+        return ScanPlan(after_uid=0, rescan=True)
+    return ScanPlan(after_uid=previous.last_uid, rescan=False)
+
+
+def complete_scan(
+    mailbox: str,
+    folder: str,
+    state: FolderState,
+    plan: ScanPlan,
+    done_uids: Iterable[int] = (),
+) -> Checkpoint:
+    """The checkpoint to store once every candidate the scan found is recorded.
+
+    `state` must come from the EXAMINE that preceded the search: every UID below its
+    UIDNEXT existed when the search ran, so the search saw it. `done_uids` are the UIDs
+    the scan handled (they may exceed UIDNEXT when mail arrived between EXAMINE and SEARCH).
+    """
+    last = max(plan.after_uid, state.uidnext - 1, *done_uids)
+    return Checkpoint(mailbox=mailbox, folder=folder, uidvalidity=state.uidvalidity, last_uid=last)
