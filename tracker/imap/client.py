@@ -9,9 +9,9 @@ messages only fetched with BODY.PEEK, so nothing here can change a flag or move 
 from __future__ import annotations
 
 import contextlib
-import imaplib
 import logging
 import os
+import re
 import socket
 import ssl
 import time
@@ -68,19 +68,99 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# imapclient prefixes the server's words with the command ("select failed: ..."), and
+# Dovecot appends its timings ("(0.001 + 0.000 secs).").
+_COMMAND_PREFIX = re.compile(r"^[a-z]+ failed: ", re.IGNORECASE)
+_DOVECOT_TIMING = re.compile(r"\s*\((?:[\d.]+ \+ )*[\d.]+ secs\)\.?$")
+
+
 def _server_text(err: BaseException) -> str:
     """The server's words from an imapclient error, without the b'...' wrapping."""
     text = str(err.args[0]) if err.args else str(err)
-    for prefix in ("b'", 'b"'):
-        if text.startswith(prefix) and text.endswith(prefix[-1]):
+    text = _COMMAND_PREFIX.sub("", text.strip())
+    for quote in ("'", '"'):
+        if text.startswith("b" + quote) and text.endswith(quote):
             text = text[2:-1]
+    text = _DOVECOT_TIMING.sub("", text)
     return _one_line(text) or type(err).__name__
+
+
+def _translate(err: Exception, mailbox: MailboxSettings, action: str) -> tuple[str, bool] | None:
+    """(one-line message, whether the connection is gone) for `err`; None if it is not ours.
+
+    Login refusals are handled by the caller (they become AuthenticationError).
+    """
+    where = f"{mailbox.host}:{mailbox.port}"
+    if isinstance(err, socket.gaierror):
+        return f"cannot resolve host '{mailbox.host}' ({err.strerror or err})", True
+    if isinstance(err, ConnectionRefusedError):
+        return f"connection refused by {where}", True
+    if isinstance(err, ssl.SSLCertVerificationError):
+        hint = "" if mailbox.ca_file else "; set ca_file if the server uses a private CA"
+        reason = err.verify_message or err.reason or "verification failed"
+        return f"TLS certificate of {mailbox.host} not trusted ({reason}){hint}", True
+    if isinstance(err, ssl.SSLError):
+        return f"TLS failed with {where}: {err.reason or err}", True
+    if isinstance(err, TimeoutError):
+        return f"{action}: no answer from {where} within {mailbox.timeout_seconds:g} s", True
+    if isinstance(err, IMAPClientAbortError):
+        return f"{action} ({_server_text(err)})", True
+    if isinstance(err, CapabilityError):
+        return f"{action}: the server lacks {_server_text(err)}", False
+    if isinstance(err, IMAPClientError):
+        return f"{action}: {_server_text(err)}", False
+    if isinstance(err, ConnectionError | EOFError):
+        return f"{action}: connection lost", True
+    if isinstance(err, OSError):
+        return f"{action}: {err.strerror or err}", True
+    return None
+
+
+def _server_refused(err: MailboxError) -> bool:
+    """True when the server answered NO or BAD (the session itself is still fine)."""
+    cause = err.__cause__
+    return isinstance(cause, IMAPClientError) and not isinstance(
+        cause, IMAPClientAbortError | LoginError
+    )
+
+
+class _Guard:
+    """Turns whatever imapclient, socket or ssl raise into one-line MailboxErrors."""
+
+    def __init__(self, mailbox: MailboxSettings, secrets: Sequence[str]) -> None:
+        self.mailbox = mailbox
+        self.secrets = tuple(s for s in secrets if s)
+
+    def error(self, message: str, *, auth: bool = False) -> MailboxError:
+        message = _one_line(message)
+        # In case a server ever echoes what it was sent.
+        for secret in self.secrets:
+            message = message.replace(secret, "***")
+        return (AuthenticationError if auth else MailboxError)(self.mailbox.name, message)
+
+    @contextlib.contextmanager
+    def __call__(self, action: str, on_lost: Callable[[], None] | None = None) -> Iterator[None]:
+        try:
+            yield
+        except MailboxError:
+            raise
+        except LoginError as err:
+            raise self.error(f"{action} refused: {_server_text(err)}", auth=True) from err
+        except Exception as err:
+            translated = _translate(err, self.mailbox, action)
+            if translated is None:
+                raise
+            message, lost = translated
+            if lost and on_lost is not None:
+                on_lost()
+            raise self.error(message) from err
 
 
 class MailboxConnection:
     """A logged-in, read-only IMAP session for one configured mailbox.
 
     Build it with `connect()`. Methods other than `examine` act on the folder examined last.
+    After a "connection lost" error the connection is closed: connect again.
     """
 
     def __init__(
@@ -96,8 +176,7 @@ class MailboxConnection:
         self.capabilities = capabilities
         self.folder: str | None = None
         self.state: FolderState | None = None
-        # Scrubbed from every error message, in case a server ever echoes one.
-        self._secrets = tuple(s for s in secrets if s)
+        self._guard = _Guard(mailbox, secrets)
         self._search_fallback_logged = False
 
     # ------------------------------------------------------------------- properties
@@ -118,28 +197,26 @@ class MailboxConnection:
     def closed(self) -> bool:
         return self._client is None
 
-    # ---------------------------------------------------------------------- errors
+    # ---------------------------------------------------------------------- helpers
 
-    def _error(self, message: str, *, auth: bool = False) -> MailboxError:
-        message = _one_line(message)
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        return (AuthenticationError if auth else MailboxError)(self.name, message)
+    def _live(self, action: str) -> IMAPClient:
+        if self._client is None:
+            raise self._guard.error(f"{action}: the connection is closed")
+        return self._client
 
     @contextlib.contextmanager
-    def _guard(self, action: str) -> Iterator[IMAPClient]:
-        """Yield the client; turn whatever it raises into a one-line MailboxError."""
-        if self._client is None:
-            raise self._error(f"{action}: the connection is closed")
-        try:
-            yield self._client
-        except MailboxError:
-            raise
-        except BaseException as err:
-            translated = _translate(err, self.mailbox, action)
-            if translated is None:
-                raise
-            raise self._error(str(translated), auth=isinstance(translated, _AuthFailure)) from err
+    def _call(self, action: str) -> Iterator[IMAPClient]:
+        client = self._live(action)
+        with self._guard(action, on_lost=self._drop):
+            yield client
+
+    def _drop(self) -> None:
+        """Forget a dead connection without talking to it."""
+        client, self._client = self._client, None
+        self.folder = None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
 
     def _selected(self) -> str:
         if self.folder is None:
@@ -151,12 +228,12 @@ class MailboxConnection:
     def examine(self, folder: str) -> FolderState:
         """Open `folder` read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and size."""
         self.folder = None
-        with self._guard(f"cannot open folder '{folder}'") as client:
+        with self._call(f"cannot open folder '{folder}'") as client:
             info = client.select_folder(folder, readonly=True)
         try:
             uidvalidity = int(info[b"UIDVALIDITY"])
         except (KeyError, TypeError, ValueError):
-            raise self._error(f"folder '{folder}': the server sent no UIDVALIDITY") from None
+            raise self._guard.error(f"folder '{folder}': the server sent no UIDVALIDITY") from None
         state = FolderState(
             uidvalidity=uidvalidity,
             uidnext=int(info.get(b"UIDNEXT") or 0),
@@ -167,7 +244,7 @@ class MailboxConnection:
 
     def list_folders(self) -> list[str]:
         """Names of every folder the account has (for `config check`)."""
-        with self._guard("cannot list folders") as client:
+        with self._call("cannot list folders") as client:
             return [name for _flags, _sep, name in client.list_folders()]
 
     def search_candidates(
@@ -184,9 +261,8 @@ class MailboxConnection:
         triage then does the server's job.
         """
         folder = self._selected()
-        uid_range = f"{after_uid + 1}:*"
         terms = search_terms(domains)
-        criteria: list[Any] = ["UID", uid_range]
+        criteria: list[Any] = ["UID", f"{after_uid + 1}:*"]
         if since is not None:
             criteria += ["SINCE", since]
         if self.supports_gmail_search:
@@ -194,24 +270,22 @@ class MailboxConnection:
         else:
             criteria += _or_tree("FROM", terms)
         try:
-            with self._guard(f"search in '{folder}' failed") as client:
-                found = client.search(criteria)
+            with self._call(f"search in '{folder}' failed") as client:
+                found: Iterable[int] = client.search(criteria)
         except MailboxError as err:
-            if not isinstance(err.__cause__, IMAPClientError) or isinstance(
-                err.__cause__, IMAPClientAbortError
-            ):
+            if not _server_refused(err):
                 raise
             if not self._search_fallback_logged:
                 logger.warning(
                     "Mailbox %s: the server refused the sender search (%s); "
                     "listing every new UID instead",
                     self.name,
-                    _server_text(err.__cause__),
+                    _server_text(err.__cause__ or err),
                 )
                 self._search_fallback_logged = True
             found = self.list_uids(after_uid=after_uid, since=since)
         # "UID n:*" always matches the newest message, even when its UID is below n.
-        return sorted(uid for uid in {int(u) for u in found} if uid > after_uid)
+        return sorted({int(uid) for uid in found if int(uid) > after_uid})
 
     def list_uids(self, *, after_uid: int = 0, since: date | None = None) -> list[int]:
         """Every UID above `after_uid` in the folder (SEARCH, or FETCH if SEARCH fails)."""
@@ -221,16 +295,14 @@ class MailboxConnection:
         if since is not None:
             criteria += ["SINCE", since]
         try:
-            with self._guard(f"search in '{folder}' failed") as client:
+            with self._call(f"search in '{folder}' failed") as client:
                 found: Iterable[int] = client.search(criteria)
         except MailboxError as err:
-            if isinstance(err.__cause__, IMAPClientAbortError) or not isinstance(
-                err.__cause__, IMAPClientError
-            ):
+            if not _server_refused(err):
                 raise
-            with self._guard(f"listing messages in '{folder}' failed") as client:
+            with self._call(f"listing messages in '{folder}' failed") as client:
                 found = client.fetch(uid_range, ["UID"]).keys()
-        return sorted(uid for uid in {int(u) for u in found} if uid > after_uid)
+        return sorted({int(uid) for uid in found if int(uid) > after_uid})
 
     def fetch_headers(self, uids: Iterable[int]) -> dict[int, bytes]:
         """The raw header block of each message, by UID (BODY.PEEK: nothing gets marked read).
@@ -249,18 +321,19 @@ class MailboxConnection:
         result: dict[int, bytes] = {}
         for start in range(0, len(wanted), batch):
             chunk = wanted[start : start + batch]
-            with self._guard(f"fetching from '{folder}' failed") as client:
+            asked = set(chunk)
+            with self._call(f"fetching from '{folder}' failed") as client:
                 data = client.fetch(chunk, [item])
             for uid, fields in data.items():
                 value = fields.get(key)
-                # A server may send unsolicited FETCH responses (flag changes) without the body.
-                if isinstance(value, bytes) and uid in chunk:
+                # Unsolicited FETCH responses (another client's flag change) carry no body.
+                if isinstance(value, bytes) and uid in asked:
                     result[int(uid)] = value
         return result
 
     def noop(self) -> None:
         """Ask the server for a sign of life; MailboxError if the connection is gone."""
-        with self._guard("connection lost") as client:
+        with self._call("connection lost") as client:
             client.noop()
 
     def idle(self, timeout: float) -> bool:
@@ -269,42 +342,35 @@ class MailboxConnection:
         Returns False when the time ran out quietly. Raises MailboxError "connection lost"
         when the server goes away, with or without a BYE: imapclient's idle_check returns
         an empty list rather than failing when the socket closes, so an early empty wake-up
-        is checked by ending IDLE, which needs the server's answer.
+        is checked by ending IDLE, which needs the server's tagged answer.
         """
         folder = self._selected()
         if not self.supports_idle:
-            raise self._error("the server does not support IDLE; poll instead")
+            raise self._guard.error("the server does not support IDLE; poll instead")
         deadline = time.monotonic() + timeout
-        with self._guard(f"IDLE on '{folder}': connection lost") as client:
+        action = f"IDLE on '{folder}': connection lost"
+        with self._call(action) as client:
             client.idle()
-            idling = True
-            try:
-                while True:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                    responses = client.idle_check(timeout=remaining)
-                    if _announces_mail(responses):
-                        return True
-                    bye = _bye_text(responses)
-                    if bye is not None:
-                        idling = False  # nothing to end: the server has left
-                        raise self._error(f"connection lost: the server said BYE ({bye})")
-                    if not responses and time.monotonic() < deadline - 0.01:
-                        # Woken with nothing to read: either noise, or the peer closed the
-                        # socket. Ending IDLE needs a tagged reply, so it tells the two apart.
-                        idling = False
-                        _, late = client.idle_done()
-                        if _announces_mail(late):
-                            return True
-                        client.idle()
-                        idling = True
-            finally:
-                if idling:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                responses = client.idle_check(timeout=remaining)
+                if _announces_mail(responses):
+                    client.idle_done()
+                    return True
+                bye = _bye_text(responses)
+                if bye is not None:
+                    self._drop()
+                    raise self._guard.error(f"{action} (the server said BYE: {bye})")
+                if not responses and time.monotonic() < deadline - 0.01:
+                    # Woken with nothing to read: noise, or the peer closed the socket.
                     _, late = client.idle_done()
-                    # Mail that arrived while we were leaving IDLE still counts.
-                    if _announces_mail(late) and time.monotonic() >= deadline:
-                        return True  # noqa: B012  (only reached on a quiet timeout)
+                    if _announces_mail(late):
+                        return True
+                    client.idle()
+            _, late = client.idle_done()
+            return _announces_mail(late)
 
     def close(self) -> None:
         """Log out if the server still listens, then drop the socket. Safe to call twice."""
@@ -313,8 +379,7 @@ class MailboxConnection:
         if client is None:
             return
         with contextlib.suppress(Exception):
-            sock = client.socket()
-            sock.settimeout(min(self.mailbox.timeout_seconds, 5.0))
+            client.socket().settimeout(min(self.mailbox.timeout_seconds, 5.0))
         with contextlib.suppress(Exception):
             client.logout()
         with contextlib.suppress(Exception):
@@ -337,51 +402,18 @@ class MailboxConnection:
 
 
 def _announces_mail(responses: Iterable[Any]) -> bool:
-    for response in responses:
-        if len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT"):
-            return True
-    return False
+    return any(
+        isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses
+    )
 
 
 def _bye_text(responses: Iterable[Any]) -> str | None:
     for response in responses:
-        if response and response[0] == b"BYE":
-            rest = response[1] if len(response) > 1 else b""
-            return rest.decode(errors="replace") if isinstance(rest, bytes) else str(rest)
-    return None
-
-
-class _AuthFailure(Exception):
-    """Marks a translated error as a credentials problem."""
-
-
-def _translate(err: BaseException, mailbox: MailboxSettings, action: str) -> Exception | None:
-    """A one-line description of `err`, or None for errors that are not about the mailbox."""
-    where = f"{mailbox.host}:{mailbox.port}"
-    if isinstance(err, LoginError):
-        return _AuthFailure(f"login refused: {_server_text(err)}")
-    if isinstance(err, socket.gaierror):
-        return Exception(f"cannot resolve host '{mailbox.host}' ({err.strerror or err})")
-    if isinstance(err, ConnectionRefusedError):
-        return Exception(f"connection refused by {where}")
-    if isinstance(err, ssl.SSLCertVerificationError):
-        hint = "" if mailbox.ca_file else "; set ca_file if the server uses a private CA"
-        reason = err.verify_message or err.reason or "verification failed"
-        return Exception(f"TLS certificate of {mailbox.host} not trusted ({reason}){hint}")
-    if isinstance(err, ssl.SSLError):
-        return Exception(f"TLS failed with {where}: {err.reason or err}")
-    if isinstance(err, TimeoutError | socket.timeout):
-        return Exception(f"{action}: no answer from {where} within {mailbox.timeout_seconds:g} s")
-    if isinstance(err, IMAPClientAbortError | imaplib.IMAP4.abort):
-        return Exception(f"{action} ({_server_text(err)})")
-    if isinstance(err, CapabilityError):
-        return Exception(f"{action}: the server lacks {_server_text(err)}")
-    if isinstance(err, IMAPClientError | imaplib.IMAP4.error):
-        return Exception(f"{action}: {_server_text(err)}")
-    if isinstance(err, ConnectionError | EOFError):
-        return Exception(f"{action}: connection lost")
-    if isinstance(err, OSError):
-        return Exception(f"{action}: {err.strerror or err}")
+        if isinstance(response, tuple) and response and response[0] == b"BYE":
+            words = (
+                w.decode(errors="replace") if isinstance(w, bytes) else str(w) for w in response[1:]
+            )
+            return " ".join(words)
     return None
 
 
@@ -426,67 +458,50 @@ def connect(
     # Obtain the secret before opening a socket: a failing password command needs no server.
     password = None if mailbox.uses_oauth2 else resolve_password(mailbox, env)
     token = resolve_oauth2_token(mailbox) if mailbox.uses_oauth2 else None
+    guard = _Guard(mailbox, [s for s in (password, token) if s])
 
-    secrets = [s for s in (password, token) if s]
-    probe = MailboxConnection.__new__(MailboxConnection)
-    MailboxConnection.__init__(probe, None, mailbox, frozenset(), secrets=secrets)  # type: ignore[arg-type]
-
-    client: IMAPClient | None = None
+    with guard("cannot connect"):
+        client = factory(
+            mailbox.host,
+            port=mailbox.port,
+            ssl=mailbox.security == "tls",
+            ssl_context=context,
+            timeout=mailbox.timeout_seconds,
+        )
     try:
-        try:
-            client = factory(
-                mailbox.host,
-                port=mailbox.port,
-                ssl=mailbox.security == "tls",
-                ssl_context=context,
-                timeout=mailbox.timeout_seconds,
-            )
-        except Exception as err:
-            translated = _translate(err, mailbox, "cannot connect")
-            if translated is None:
-                raise
-            raise probe._error(str(translated)) from err
-        probe._client = client
         _set_nodelay(client)
-
         if mailbox.security == "starttls":
-            with probe._guard("STARTTLS failed") as c:
-                offered = _normalise_capabilities(c.capabilities())
-                if "STARTTLS" not in offered:
-                    raise probe._error(
+            with guard("STARTTLS failed"):
+                if "STARTTLS" not in _normalise_capabilities(client.capabilities()):
+                    raise guard.error(
                         'the server does not offer STARTTLS; use security = "tls" on its IMAPS port'
                     )
-                c.starttls(context)
-
+                client.starttls(context)
         if token is not None:
             try:
-                with probe._guard("XOAUTH2 login") as c:
-                    c.oauth2_login(mailbox.username, token)
+                with guard("XOAUTH2 login"):
+                    client.oauth2_login(mailbox.username, token)
             except AuthenticationError:
                 # Tokens expire; the command may hand out a fresh one when asked again.
-                logger.info(
-                    "Mailbox %s: OAuth2 token refused; asking for a fresh one", mailbox.name
-                )
+                logger.info("Mailbox %s: OAuth2 token refused, asking for a new one", mailbox.name)
                 token = resolve_oauth2_token(mailbox, refresh=True)
-                probe._secrets = (*probe._secrets, token)
-                with probe._guard("XOAUTH2 login") as c:
-                    c.oauth2_login(mailbox.username, token)
+                guard = _Guard(mailbox, [*guard.secrets, token])
+                with guard("XOAUTH2 login"):
+                    client.oauth2_login(mailbox.username, token)
         else:
             assert password is not None
-            with probe._guard("login") as c:
-                c.login(mailbox.username, password)
-
-        with probe._guard("CAPABILITY failed") as c:
-            capabilities = _normalise_capabilities(c.capabilities())
+            with guard("login"):
+                client.login(mailbox.username, password)
+        with guard("CAPABILITY failed"):
+            capabilities = _normalise_capabilities(client.capabilities())
     except BaseException:
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.shutdown()
+        with contextlib.suppress(Exception):
+            client.shutdown()
         raise
 
-    connection = MailboxConnection(client, mailbox, capabilities, secrets=probe._secrets)
+    connection = MailboxConnection(client, mailbox, capabilities, secrets=guard.secrets)
     logger.debug(
-        "Mailbox %s: logged in to %s:%s (%s); IDLE %s",
+        "Mailbox %s: logged in to %s:%s (%s), IDLE %s",
         mailbox.name,
         mailbox.host,
         mailbox.port,
