@@ -325,7 +325,10 @@ def test_silent_command_is_an_error() -> None:
         resolve_password(mailbox(password_env=None, password_command="true"))
 
 
-def test_password_file_first_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_password_file_first_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging.getLogger("tracker"), "propagate", True)
     secret_file = tmp_path / "pw"
     secret_file.write_text(f"{SECRET}\n")
     secret_file.chmod(0o600)
@@ -334,7 +337,11 @@ def test_password_file_first_line(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     assert caplog.records == []
 
 
-def test_readable_password_file_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_readable_password_file_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CLI's configure_logging stops propagation; caplog listens at the root.
+    monkeypatch.setattr(logging.getLogger("tracker"), "propagate", True)
     secret_file = tmp_path / "pw"
     secret_file.write_text(SECRET)
     secret_file.chmod(0o644)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import threading
@@ -279,7 +280,10 @@ def test_refused_search_falls_back_to_every_new_uid(
     imap_user: ImapUser,
     imap_mailbox: MailboxSettings,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The CLI's configure_logging stops propagation; caplog listens at the root.
+    monkeypatch.setattr(logging.getLogger("tracker"), "propagate", True)
     deliver_mixture(dovecot, imap_user.username)
     total = len(META_SENDERS) + len(OTHER_SENDERS)
     with connect(imap_mailbox, factory=RefusingSearch) as conn:
