@@ -411,6 +411,20 @@ namespace inbox {{
         _wait_gone(pids, 5.0)
         return len(pids)
 
+    def pause_sessions(self) -> int:
+        """Freeze the session processes (SIGSTOP): connections stay open, nothing answers.
+
+        This is what a dead network path looks like to a client. `resume_sessions` undoes it.
+        """
+        pids = self.session_pids()
+        _kill(pids, signal.SIGSTOP)
+        return len(pids)
+
+    def resume_sessions(self) -> int:
+        pids = self.session_pids()
+        _kill(pids, signal.SIGCONT)
+        return len(pids)
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             text = self.log_path.read_text(errors="replace")

@@ -422,6 +422,24 @@ def test_idle_detects_a_server_shutdown_with_bye(
     assert conn.closed
 
 
+def test_idle_treats_a_silent_server_as_dead(
+    dovecot: DovecotServer, imap_user: ImapUser, tmp_path: Path
+) -> None:
+    settings = mailbox_settings(dovecot, imap_user, tmp_path, timeout_seconds=0.5)
+    with connect(settings) as conn:
+        conn.examine("INBOX")
+        dovecot.pause_sessions()  # the socket stays open but nothing will ever answer
+        started = time.monotonic()
+        with pytest.raises(MailboxError) as excinfo:
+            conn.idle(timeout=0.3)
+        assert time.monotonic() - started < 2
+        assert str(excinfo.value) == (
+            f"Mailbox test: IDLE on 'INBOX': connection lost: "
+            f"no answer from 127.0.0.1:{dovecot.port} within 0.5 s"
+        )
+        assert conn.closed
+
+
 def test_reconnect_after_restart_sees_mail_that_arrived_meanwhile(
     dovecot: DovecotServer, imap_user: ImapUser, imap_mailbox: MailboxSettings
 ) -> None:
