@@ -26,8 +26,8 @@ import struct
 import sys
 import textwrap
 import zlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes
 from email.generator import BytesGenerator
 from email.message import EmailMessage
@@ -145,7 +145,9 @@ def tiny_png(rgb: tuple[int, int, int], size: int = 16) -> bytes:
     """A solid-colour PNG, built by hand so it is byte-stable."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = b"\x00" + bytes(rgb) * size
     raw = zlib.compress(row * size, 9)
@@ -154,7 +156,7 @@ def tiny_png(rgb: tuple[int, int, int], size: int = 16) -> bytes:
 
 
 def utc_iso(date_header: str) -> str:
-    return parsedate_to_datetime(date_header).astimezone(timezone.utc).isoformat()
+    return parsedate_to_datetime(date_header).astimezone(UTC).isoformat()
 
 
 def rfc2822(dt: datetime) -> str:
@@ -219,7 +221,11 @@ US_ADDRESS = "Meta Platforms, Inc., Attention: Community Support, 1 Meta Way, Me
 
 def footer_lines(brand: str, lang: str, addr: str, *, us: bool = False) -> list[str]:
     sent_to, ireland = FOOTERS[lang[:2]]
-    company = US_ADDRESS if us else f"Meta Platforms Ireland Ltd., Merrion Road, Dublin 4, D04 X2K5, {ireland}"
+    company = (
+        US_ADDRESS
+        if us
+        else f"Meta Platforms Ireland Ltd., Merrion Road, Dublin 4, D04 X2K5, {ireland}"
+    )
     lines = [sent_to.format(addr=addr)]
     if brand == "instagram":
         lines.append(f"© Instagram. {company}")
@@ -257,9 +263,21 @@ def render_text(content: Content, footer: list[str], *, wrap: bool) -> str:
 
 
 BRAND_STYLE = {
-    "facebook": ("#1877f2", "Facebook", "https://static.xx.fbcdn.net/rsrc.php/v3/yp/r/Ek-3lq8hEQD.png"),
-    "instagram": ("#0095f6", "Instagram", "https://static.cdninstagram.com/rsrc.php/v3/yN/r/qL0kYkU5FFu.png"),
-    "threads": ("#000000", "Threads", "https://static.cdninstagram.com/rsrc.php/v3/yQ/r/threads-logo.png"),
+    "facebook": (
+        "#1877f2",
+        "Facebook",
+        "https://static.xx.fbcdn.net/rsrc.php/v3/yp/r/Ek-3lq8hEQD.png",
+    ),
+    "instagram": (
+        "#0095f6",
+        "Instagram",
+        "https://static.cdninstagram.com/rsrc.php/v3/yN/r/qL0kYkU5FFu.png",
+    ),
+    "threads": (
+        "#000000",
+        "Threads",
+        "https://static.cdninstagram.com/rsrc.php/v3/yQ/r/threads-logo.png",
+    ),
     "meta": ("#0064e0", "Meta", "https://static.xx.fbcdn.net/rsrc.php/v3/yW/r/meta-logo-email.png"),
 }
 
@@ -288,7 +306,15 @@ a.mb_button { display: inline-block; padding: 10px 20px; border-radius: 6px; col
 """
 
 
-def render_html(content: Content, footer: list[str], *, brand: str, charset: str, title: str, logo_src: str | None) -> str:
+def render_html(
+    content: Content,
+    footer: list[str],
+    *,
+    brand: str,
+    charset: str,
+    title: str,
+    logo_src: str | None,
+) -> str:
     colour, brand_name, logo_url = BRAND_STYLE[brand]
     e = html.escape
     rows: list[str] = []
@@ -296,12 +322,18 @@ def render_html(content: Content, footer: list[str], *, brand: str, charset: str
         if isinstance(block, str):
             rows.append(f'<tr><td class="mb_text" style="padding:0 0 16px 0;">{e(block)}</td></tr>')
         elif isinstance(block, Small):
-            rows.append(f'<tr><td class="mb_small" style="padding:0 0 16px 0;">{e(block.text)}</td></tr>')
+            rows.append(
+                f'<tr><td class="mb_small" style="padding:0 0 16px 0;">{e(block.text)}</td></tr>'
+            )
         elif isinstance(block, Heading):
-            rows.append(f'<tr><td class="mb_heading" style="padding:0 0 12px 0;">{e(block.text)}</td></tr>')
+            rows.append(
+                f'<tr><td class="mb_heading" style="padding:0 0 12px 0;">{e(block.text)}</td></tr>'
+            )
         elif isinstance(block, Code):
             if block.label:
-                rows.append(f'<tr><td class="mb_text" style="padding:0 0 8px 0;">{e(block.label)}</td></tr>')
+                rows.append(
+                    f'<tr><td class="mb_text" style="padding:0 0 8px 0;">{e(block.label)}</td></tr>'
+                )
             rows.append(
                 '<tr><td style="padding:0 0 20px 0;"><table border="0" cellspacing="0" cellpadding="0">'
                 '<tr><td style="background-color:#f2f2f2;border:1px solid #ccd0d5;border-radius:6px;padding:12px 24px;">'
@@ -315,8 +347,12 @@ def render_html(content: Content, footer: list[str], *, brand: str, charset: str
                 f'background-color:{colour};">{e(block.label)}</a></td></tr></table></td></tr>'
             )
         elif isinstance(block, Bullets):
-            items = "".join(f'<li style="padding:0 0 6px 0;">{e(item)}</li>' for item in block.items)
-            rows.append(f'<tr><td class="mb_text" style="padding:0 0 16px 0;"><ul style="margin:0;padding-left:20px;">{items}</ul></td></tr>')
+            items = "".join(
+                f'<li style="padding:0 0 6px 0;">{e(item)}</li>' for item in block.items
+            )
+            rows.append(
+                f'<tr><td class="mb_text" style="padding:0 0 16px 0;"><ul style="margin:0;padding-left:20px;">{items}</ul></td></tr>'
+            )
     foot = "<br />".join(e(line) for line in footer)
     src = logo_src or logo_url
     head = (
@@ -359,7 +395,13 @@ def flatten(msg: EmailMessage, linesep: str) -> bytes:
     return buf.getvalue()
 
 
-def assemble(headers: list[tuple[str, str]], body: EmailMessage | None, linesep: str, *, text_only: str | None = None) -> bytes:
+def assemble(
+    headers: list[tuple[str, str]],
+    body: EmailMessage | None,
+    linesep: str,
+    *,
+    text_only: str | None = None,
+) -> bytes:
     """Our headers (in order, verbatim) + MIME-Version + the body's own MIME headers and payload."""
     top = "\n".join(fold(name, value) for name, value in headers).replace("\n", linesep)
     if body is None:  # a pre-MIME plain mail
@@ -375,7 +417,16 @@ def assemble(headers: list[tuple[str, str]], body: EmailMessage | None, linesep:
         else:
             fields.append(line)
     fields = [f for f in fields if not f.lower().startswith(b"mime-version:")]
-    return top.encode("ascii") + sep + b"MIME-Version: 1.0" + sep + sep.join(fields) + sep + sep + payload
+    return (
+        top.encode("ascii")
+        + sep
+        + b"MIME-Version: 1.0"
+        + sep
+        + sep.join(fields)
+        + sep
+        + sep
+        + payload
+    )
 
 
 def new_message(linesep: str) -> EmailMessage:
@@ -407,8 +458,10 @@ def text_body(
         if structure == "related":
             assert image is not None
             png, cid = image
-            html_part = msg.get_payload()[1]
-            html_part.add_related(png, "image", "png", cid=f"<{cid}>", disposition="inline", filename="logo.png")
+            html_part = list(msg.iter_parts())[1]
+            html_part.add_related(
+                png, "image", "png", cid=f"<{cid}>", disposition="inline", filename="logo.png"
+            )
             html_part.set_boundary(f"b2_{boundary}")
     else:
         raise ValueError(structure)
@@ -442,18 +495,149 @@ class Sender:
 
 
 SENDERS = {
-    "fb-notification": Sender("Facebook", "notification@facebookmail.com", "facebook", "facebook", "facebookmail.com", "s1024-2013-q3", "66.220.144.178", "66-220-144-178.mail-mail.facebook.com", "facebookmail.com"),
-    "fb-security": Sender("Facebook", "security@facebookmail.com", "facebook", "facebook", "facebookmail.com", "s1024-2013-q3", "69.171.232.143", "69-171-232-143.mail-mail.facebook.com", "facebookmail.com"),
-    "fb-registration": Sender("Facebook", "registration@facebookmail.com", "facebook", "facebook", "facebookmail.com", "s1024-2013-q3", "66.220.155.152", "66-220-155-152.mail-mail.facebook.com", "facebookmail.com"),
-    "fb-priority": Sender("Facebook", "notification@priority.facebookmail.com", "facebook", "facebook", "facebookmail.com", "s1024-2013-q3", "69.171.232.130", "69-171-232-130.mail-mail.facebook.com", "facebookmail.com"),
-    "fb-support": Sender("Facebook", "noreply@support.facebook.com", "facebook", "facebook", "facebook.com", "s1", "66.220.144.150", "66-220-144-150.mail-mail.facebook.com", "support.facebook.com"),
-    "ig-noreply": Sender("Instagram", "no-reply@mail.instagram.com", "instagram", "instagram", "mail.instagram.com", "s1024-2013-q3", "66.220.155.170", "66-220-155-170.mail-mail.facebook.com", "mail.instagram.com"),
-    "ig-security": Sender("Instagram", "security@mail.instagram.com", "instagram", "instagram", "mail.instagram.com", "s1024-2013-q3", "69.171.232.146", "69-171-232-146.mail-mail.facebook.com", "mail.instagram.com"),
-    "ig-support": Sender("Instagram", "no-reply@support.instagram.com", "instagram", "instagram", "instagram.com", "s1", "66.220.144.161", "66-220-144-161.mail-mail.facebook.com", "support.instagram.com"),
-    "threads-security": Sender("Threads", "security@mail.instagram.com", "threads", "threads", "mail.instagram.com", "s1024-2013-q3", "69.171.232.147", "69-171-232-147.mail-mail.facebook.com", "mail.instagram.com"),
-    "meta-noreply": Sender("Meta", "noreply@meta.com", "meta", "meta", "meta.com", "s2048-2023-q1", "66.220.144.190", "66-220-144-190.mail-mail.facebook.com", "meta.com"),
-    "meta-account": Sender("Meta", "security@account.meta.com", "meta", "meta", "meta.com", "s2048-2023-q1", "66.220.144.191", "66-220-144-191.mail-mail.facebook.com", "account.meta.com"),
-    "metamail": Sender("Meta", "no-reply@global.metamail.com", "meta", "meta", "metamail.com", "s2048", "69.171.232.160", "69-171-232-160.mail-mail.facebook.com", "metamail.com"),
+    "fb-notification": Sender(
+        "Facebook",
+        "notification@facebookmail.com",
+        "facebook",
+        "facebook",
+        "facebookmail.com",
+        "s1024-2013-q3",
+        "66.220.144.178",
+        "66-220-144-178.mail-mail.facebook.com",
+        "facebookmail.com",
+    ),
+    "fb-security": Sender(
+        "Facebook",
+        "security@facebookmail.com",
+        "facebook",
+        "facebook",
+        "facebookmail.com",
+        "s1024-2013-q3",
+        "69.171.232.143",
+        "69-171-232-143.mail-mail.facebook.com",
+        "facebookmail.com",
+    ),
+    "fb-registration": Sender(
+        "Facebook",
+        "registration@facebookmail.com",
+        "facebook",
+        "facebook",
+        "facebookmail.com",
+        "s1024-2013-q3",
+        "66.220.155.152",
+        "66-220-155-152.mail-mail.facebook.com",
+        "facebookmail.com",
+    ),
+    "fb-priority": Sender(
+        "Facebook",
+        "notification@priority.facebookmail.com",
+        "facebook",
+        "facebook",
+        "facebookmail.com",
+        "s1024-2013-q3",
+        "69.171.232.130",
+        "69-171-232-130.mail-mail.facebook.com",
+        "facebookmail.com",
+    ),
+    "fb-support": Sender(
+        "Facebook",
+        "noreply@support.facebook.com",
+        "facebook",
+        "facebook",
+        "facebook.com",
+        "s1",
+        "66.220.144.150",
+        "66-220-144-150.mail-mail.facebook.com",
+        "support.facebook.com",
+    ),
+    "meta-pay": Sender(
+        "Meta Pay",
+        "noreply@support.facebook.com",
+        "facebook",
+        "facebook",
+        "facebook.com",
+        "s1",
+        "66.220.144.151",
+        "66-220-144-151.mail-mail.facebook.com",
+        "support.facebook.com",
+    ),
+    "ig-noreply": Sender(
+        "Instagram",
+        "no-reply@mail.instagram.com",
+        "instagram",
+        "instagram",
+        "mail.instagram.com",
+        "s1024-2013-q3",
+        "66.220.155.170",
+        "66-220-155-170.mail-mail.facebook.com",
+        "mail.instagram.com",
+    ),
+    "ig-security": Sender(
+        "Instagram",
+        "security@mail.instagram.com",
+        "instagram",
+        "instagram",
+        "mail.instagram.com",
+        "s1024-2013-q3",
+        "69.171.232.146",
+        "69-171-232-146.mail-mail.facebook.com",
+        "mail.instagram.com",
+    ),
+    "ig-support": Sender(
+        "Instagram",
+        "no-reply@support.instagram.com",
+        "instagram",
+        "instagram",
+        "instagram.com",
+        "s1",
+        "66.220.144.161",
+        "66-220-144-161.mail-mail.facebook.com",
+        "support.instagram.com",
+    ),
+    "threads-security": Sender(
+        "Threads",
+        "security@mail.instagram.com",
+        "threads",
+        "threads",
+        "mail.instagram.com",
+        "s1024-2013-q3",
+        "69.171.232.147",
+        "69-171-232-147.mail-mail.facebook.com",
+        "mail.instagram.com",
+    ),
+    "meta-noreply": Sender(
+        "Meta",
+        "noreply@meta.com",
+        "meta",
+        "meta",
+        "meta.com",
+        "s2048-2023-q1",
+        "66.220.144.190",
+        "66-220-144-190.mail-mail.facebook.com",
+        "meta.com",
+    ),
+    "meta-account": Sender(
+        "Meta",
+        "security@account.meta.com",
+        "meta",
+        "meta",
+        "meta.com",
+        "s2048-2023-q1",
+        "66.220.144.191",
+        "66-220-144-191.mail-mail.facebook.com",
+        "account.meta.com",
+    ),
+    "metamail": Sender(
+        "Meta",
+        "no-reply@global.metamail.com",
+        "meta",
+        "meta",
+        "metamail.com",
+        "s2048",
+        "69.171.232.160",
+        "69-171-232-160.mail-mail.facebook.com",
+        "metamail.com",
+    ),
 }
 
 
@@ -461,37 +645,49 @@ def recipient_domain(to: str) -> str:
     return parseaddr(to)[1].split("@")[1].lower()
 
 
-def received_local(to: str, when: datetime, name: str) -> tuple[str, str]:
+def received_local(to: str, when: datetime, name: str, envelope: str) -> tuple[str, str]:
+    """The provider's last hop, mx -> mailbox store (Dovecot LMTP)."""
     domain = recipient_domain(to)
     addr = parseaddr(to)[1].lower()
     lmtp_id = fake_b64(name + "lmtp", 22).replace("/", "x").replace("+", "y")
     return (
         "Received",
-        f"from mx.{domain} ([192.0.2.25])\n\tby imap.{domain} with LMTP\n\tid {lmtp_id}\n\t(envelope-from <bounce>)\n\tfor <{addr}>; {rfc2822(when + timedelta(seconds=1))}",
+        f"from mx.{domain} ([192.0.2.25])\n\tby imap.{domain} with LMTP\n\tid {lmtp_id}\n\t(envelope-from <{envelope}>)\n\tfor <{addr}>; {rfc2822(when + timedelta(seconds=1))}",
     )
 
 
-def auth_results(to: str, verdict: str, sender: Sender, name: str, *, envelope: str | None = None, ip: str | None = None) -> tuple[str, str]:
+def auth_results(
+    to: str,
+    verdict: str,
+    sender: Sender,
+    name: str,
+    *,
+    envelope: str | None = None,
+    ip: str | None = None,
+) -> tuple[str, str]:
     """The receiving provider's Authentication-Results for a mail that claims `sender`."""
     domain = recipient_domain(to)
     frm = sender.address.split("@")[1]
     header_b = fake_b64(name + "hb", 8)
     envelope = envelope or sender.address
+    bits = 1024 if "1024" in sender.selector else 2048
     if verdict == "pass":
         value = (
             f"mx.{domain};\n"
-            f"\tdkim=pass (2048-bit key; unprotected) header.d={sender.dkim_domain} header.i=@{sender.dkim_domain} header.s={sender.selector} header.b={header_b};\n"
+            f"\tdkim=pass ({bits}-bit key; unprotected) header.d={sender.dkim_domain} header.i=@{sender.dkim_domain} header.s={sender.selector} header.b={header_b};\n"
             f"\tspf=pass (mx.{domain}: domain of {envelope} designates {sender.ip} as permitted sender) smtp.mailfrom={envelope};\n"
             f"\tdmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from={frm}"
         )
     elif verdict == "fail":
         value = (
             f"mx.{domain};\n"
-            f"\tdkim=fail reason=\"signature verification failed\" (1024-bit key) header.d={sender.dkim_domain} header.i=@{sender.dkim_domain} header.b={header_b};\n"
+            f'\tdkim=fail reason="signature verification failed" (1024-bit key) header.d={sender.dkim_domain} header.i=@{sender.dkim_domain} header.b={header_b};\n'
             f"\tspf=fail (mx.{domain}: domain of {envelope} does not designate {ip} as permitted sender) smtp.mailfrom={envelope};\n"
             f"\tdmarc=fail (p=REJECT sp=REJECT dis=QUARANTINE) header.from={frm}"
         )
-    elif verdict == "dmarc-fail":  # DKIM passes for the attacker's own domain, DMARC alignment fails
+    elif (
+        verdict == "dmarc-fail"
+    ):  # DKIM passes for the attacker's own domain, DMARC alignment fails
         value = (
             f"mx.{domain};\n"
             f"\tdkim=pass (2048-bit key) header.d=mailer-relay-eu.com header.i=@mailer-relay-eu.com header.b={header_b};\n"
@@ -604,8 +800,10 @@ def meta_mail(
     s = SENDERS[sender]
     linesep = "\r\n" if crlf else "\n"
     mid = message_id(path, s.mid_domain, mid_style)
-    sent = parsedate_to_datetime(date) if date else parsedate_to_datetime(received_at)
-    arrival = (sent + timedelta(seconds=3)).astimezone(timezone.utc)
+    stamp = date or received_at
+    assert stamp is not None, "a mail without Date needs received_at"
+    sent = parsedate_to_datetime(stamp)
+    arrival = (sent + timedelta(seconds=3)).astimezone(UTC)
     addr = parseaddr(to)[1]
     footer = footer_lines(s.brand, content.lang, addr.lower(), us=us_footer)
     try:
@@ -648,7 +846,7 @@ def meta_mail(
     headers: list[tuple[str, str]] = [
         ("Return-Path", f"<{envelope}>"),
         ("Delivered-To", addr.lower()),
-        received_local(to, arrival, path),
+        received_local(to, arrival, path, envelope),
     ]
     if verdict == "pass":
         headers.append(auth_results(to, "pass", s, path))
@@ -678,7 +876,12 @@ def meta_mail(
             f"\t{rfc2822(sent.astimezone(pacific))}",
         )
     )
-    headers.append(("X-Facebook", "from 2a03:2880:ff:1a::face:b00c ([MTI3LjAuMC4x])\n\tby www.facebook.com with HTTP (ZuckMail);"))
+    headers.append(
+        (
+            "X-Facebook",
+            "from 2a03:2880:ff:1a::face:b00c ([MTI3LjAuMC4x])\n\tby www.facebook.com with HTTP (ZuckMail);",
+        )
+    )
     if date:
         headers.append(("Date", date))
     headers += [
@@ -698,7 +901,9 @@ def meta_mail(
     headers += list(extra_headers)
     data = assemble(headers, body, linesep)
     if charset_override:
-        data = data.replace(f'charset="{charset}"'.encode(), f'charset="{charset_override}"'.encode())
+        data = data.replace(
+            f'charset="{charset}"'.encode(), f'charset="{charset_override}"'.encode()
+        )
     trusted = verdict == "pass"
     sample = Sample(
         path,
@@ -752,7 +957,7 @@ def plain_mail(
         inner = message_from_bytes(attachment, policy=policy_for(linesep))
         msg.add_attachment(inner, cte="7bit")
         msg.set_boundary(f"000000000000{digest(path)[:16]}")
-        for part in msg.get_payload():
+        for part in msg.iter_parts():
             del part["MIME-Version"]
         data = assemble(headers, msg, linesep)
     else:
@@ -770,7 +975,9 @@ def plain_mail(
         path,
         description,
         data,
-        expected(kind="other", platform=None, to=to, code=None, sent_at=sent_at, mid=mid, trusted=False),
+        expected(
+            kind="other", platform=None, to=to, code=None, sent_at=sent_at, mid=mid, trusted=False
+        ),
         linesep=linesep,
     )
     if store:
@@ -778,12 +985,14 @@ def plain_mail(
     return sample
 
 
-def outside_trace(to: str, *, helo: str, ip: str, auth: str, when: datetime, name: str) -> list[tuple[str, str]]:
+def outside_trace(
+    to: str, *, helo: str, ip: str, auth: str, when: datetime, name: str, envelope: str
+) -> list[tuple[str, str]]:
     """Received + Authentication-Results as the recipient's provider writes them for outside mail."""
     domain = recipient_domain(to)
     addr = parseaddr(to)[1].lower()
     return [
-        received_local(to, when, name),
+        received_local(to, when, name, envelope),
         ("Authentication-Results", f"mx.{domain};\n\t{auth}"),
         (
             "Received",
@@ -1207,15 +1416,21 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/notice-en-gb-2024-09-10",
         "UK notice, Sept 2024 wording; multipart/related with inline logo, UTF-8 quoted-printable (anna.k, story start)",
-        sender="fb-notification", to=anna, date="Tue, 10 Sep 2024 16:05:12 +0100",
+        sender="fb-notification",
+        to=anna,
+        date="Tue, 10 Sep 2024 16:05:12 +0100",
         sent_at="2024-09-10T15:05:12+00:00",
         subject="Learn how we'll use your information as we expand AI at Meta",
-        content=notice_en_gb("Anna"), kind="notice", structure="related",
+        content=notice_en_gb("Anna"),
+        kind="notice",
+        structure="related",
     )
     meta_mail(
         "facebook/objection-code-en-gb-six-digits",
         "UK objection code 731942, expires in 10 minutes; distractors: date, time 10:40, reference number, form URL digits",
-        sender="fb-security", to=anna, date="Thu, 12 Sep 2024 10:40:00 +0100",
+        sender="fb-security",
+        to=anna,
+        date="Thu, 12 Sep 2024 10:40:00 +0100",
         sent_at="2024-09-12T09:40:00+00:00",
         subject="Confirm your objection request",
         content=Content(
@@ -1227,30 +1442,46 @@ def build_facebook() -> None:
                 "request, enter this confirmation code on the form:",
                 Code("731942", "Your confirmation code:"),
                 "This code will expire in 10 minutes.",
-                Small(f"Requested on 12/09/2024 at 10:40 from the form at {FB_FORM_2024}. Reference 1093847561."),
+                Small(
+                    f"Requested on 12/09/2024 at 10:40 from the form at {FB_FORM_2024}. Reference 1093847561."
+                ),
                 "If you didn't make this request, you can ignore this email. To help keep your account secure, please "
                 "don't forward this email or give this code to anyone.",
                 "Thanks, the Facebook team",
             ),
         ),
-        kind="code", code="731942", purpose="objection", minutes=10,
+        kind="code",
+        code="731942",
+        purpose="objection",
+        minutes=10,
     )
     meta_mail(
         "facebook/approved-en-gb-honour-2024-09-12",
         "UK approval, real Sept 2024 wording ('We will honour your objection'), 21 minutes after the code; text QP + HTML base64",
-        sender="fb-notification", to=anna, date="Thu, 12 Sep 2024 11:01:00 +0100",
+        sender="fb-notification",
+        to=anna,
+        date="Thu, 12 Sep 2024 11:01:00 +0100",
         sent_at="2024-09-12T10:01:00+00:00",
         subject="Your objection to the use of your information for AI at Meta",
-        content=approval_en("Anna", us=False), kind="approved", html_cte="base64",
+        content=approval_en("Anna", us=False),
+        kind="approved",
+        html_cte="base64",
     )
     meta_mail(
         "facebook/approved-en-us-honor",
         "US-spelling approval ('We will honor your objection', Accounts Center) from priority.facebookmail.com; plain 7bit, CRLF, Date with (PDT) comment",
-        sender="fb-priority", to="Jordan Miller <jordan.miller@example.com>",
-        date="Wed, 25 Sep 2024 14:22:31 -0700 (PDT)", sent_at="2024-09-25T21:22:31+00:00",
+        sender="fb-priority",
+        to="Jordan Miller <jordan.miller@example.com>",
+        date="Wed, 25 Sep 2024 14:22:31 -0700 (PDT)",
+        sent_at="2024-09-25T21:22:31+00:00",
         subject="Update on your objection request",
-        content=approval_en("Jordan", us=True), kind="approved", structure="plain", charset="us-ascii",
-        cte="7bit", crlf=True, us_footer=True,
+        content=approval_en("Jordan", us=True),
+        kind="approved",
+        structure="plain",
+        charset="us-ascii",
+        cte="7bit",
+        crlf=True,
+        us_footer=True,
     )
 
     # oliver.bennett@example.net: third-party-data form -> acknowledgement -> decline
@@ -1258,7 +1489,10 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/received-en-gb-third-party-data-form",
         "Acknowledgement of the third-party-data form: 'We don't automatically fulfil requests sent using this form'; plain 7bit, Date in GMT",
-        sender="fb-support", to=oliver, date="Mon, 07 Oct 2024 08:15:44 GMT", sent_at="2024-10-07T08:15:44+00:00",
+        sender="fb-support",
+        to=oliver,
+        date="Mon, 07 Oct 2024 08:15:44 GMT",
+        sent_at="2024-10-07T08:15:44+00:00",
         subject="Your request about third-party information and AI at Meta",
         content=Content(
             "en-GB",
@@ -1273,12 +1507,19 @@ def build_facebook() -> None:
                 "Thanks, Privacy Operations",
             ),
         ),
-        kind="received", structure="plain", charset="us-ascii", cte="7bit", mid_style="dotted",
+        kind="received",
+        structure="plain",
+        charset="us-ascii",
+        cte="7bit",
+        mid_style="dotted",
     )
     meta_mail(
         "facebook/rejected-en-gb-third-party-data-unable-to-honour",
         "Decline of the third-party-data request ('We can't process your request ... unable to honour your objection'); Date -0700 crosses midnight UTC",
-        sender="fb-support", to=oliver, date="Fri, 11 Oct 2024 17:30:02 -0700", sent_at="2024-10-12T00:30:02+00:00",
+        sender="fb-support",
+        to=oliver,
+        date="Fri, 11 Oct 2024 17:30:02 -0700",
+        sent_at="2024-10-12T00:30:02+00:00",
         subject="Update on your request about AI at Meta",
         content=Content(
             "en-GB",
@@ -1295,7 +1536,8 @@ def build_facebook() -> None:
                 "Thanks, Privacy Operations",
             ),
         ),
-        kind="rejected", mid_style="dotted",
+        kind="rejected",
+        mid_style="dotted",
     )
 
     # lena.schmidt@example.org (German, Facebook): code -> approval 12 minutes later
@@ -1303,7 +1545,10 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/objection-code-de-15-minuten",
         "German objection code ('Code: 493027', 'Der Code ist 15 Minuten lang gültig'); plain UTF-8 8bit, RFC 2047 =?UTF-8?B? subject; To in mixed case",
-        sender="fb-security", to=lena, date="Sat, 31 May 2025 21:14:09 +0200", sent_at="2025-05-31T19:14:09+00:00",
+        sender="fb-security",
+        to=lena,
+        date="Sat, 31 May 2025 21:14:09 +0200",
+        sent_at="2025-05-31T19:14:09+00:00",
         subject="Dein Bestätigungscode für deinen Widerspruch",
         content=Content(
             "de",
@@ -1320,15 +1565,27 @@ def build_facebook() -> None:
                 "Dein Facebook-Team",
             ),
         ),
-        kind="code", code="493027", purpose="objection", minutes=15, structure="plain", cte="8bit",
+        kind="code",
+        code="493027",
+        purpose="objection",
+        minutes=15,
+        structure="plain",
+        cte="8bit",
         subject_enc=("UTF-8", "B"),
     )
     meta_mail(
         "facebook/approved-de-widerspruch-nachkommen",
         "German approval ('Wir werden deinem Widerspruch ... nachkommen'); plain ISO-8859-15 8bit, =?iso-8859-15?Q? subject",
-        sender="fb-notification", to=lena, date="Sat, 31 May 2025 21:26:47 +0200", sent_at="2025-05-31T19:26:47+00:00",
+        sender="fb-notification",
+        to=lena,
+        date="Sat, 31 May 2025 21:26:47 +0200",
+        sent_at="2025-05-31T19:26:47+00:00",
         subject="Dein Widerspruch gegen die Verwendung deiner Informationen für KI bei Meta",
-        content=approval_de("Lena"), kind="approved", structure="plain", charset="iso-8859-15", cte="8bit",
+        content=approval_de("Lena"),
+        kind="approved",
+        structure="plain",
+        charset="iso-8859-15",
+        cte="8bit",
         subject_enc=("iso-8859-15", "Q"),
     )
 
@@ -1337,14 +1594,23 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/notice-fr-2025",
         "French notice ('IA chez Meta', 'vous opposer'); ISO-8859-1 quoted-printable, =?iso-8859-1?Q? subject",
-        sender="fb-notification", to=camille, date="Tue, 15 Apr 2025 10:02:33 +0200", sent_at="2025-04-15T08:02:33+00:00",
+        sender="fb-notification",
+        to=camille,
+        date="Tue, 15 Apr 2025 10:02:33 +0200",
+        sent_at="2025-04-15T08:02:33+00:00",
         subject="Découvrez comment nous utiliserons vos informations pour améliorer l'IA chez Meta",
-        content=notice_fr("Camille"), kind="notice", charset="iso-8859-1", subject_enc=("iso-8859-1", "Q"),
+        content=notice_fr("Camille"),
+        kind="notice",
+        charset="iso-8859-1",
+        subject_enc=("iso-8859-1", "Q"),
     )
     meta_mail(
         "facebook/objection-code-fr-eight-digits",
         "French objection code of 8 digits after 'code de confirmation\u00a0:' (no-break space), valid 1 hour; HTML-only, UTF-8 base64",
-        sender="fb-security", to=camille, date="Mon, 19 May 2025 18:45:10 +0200", sent_at="2025-05-19T16:45:10+00:00",
+        sender="fb-security",
+        to=camille,
+        date="Mon, 19 May 2025 18:45:10 +0200",
+        sent_at="2025-05-19T16:45:10+00:00",
         subject="Votre code de confirmation",
         content=Content(
             "fr",
@@ -1361,12 +1627,20 @@ def build_facebook() -> None:
                 "L'équipe Facebook",
             ),
         ),
-        kind="code", code="40718236", purpose="objection", minutes=60, structure="html", cte="base64",
+        kind="code",
+        code="40718236",
+        purpose="objection",
+        minutes=60,
+        structure="html",
+        cte="base64",
     )
     meta_mail(
         "facebook/received-fr-opposition-acknowledged",
         "French acknowledgement ('Nous avons bien reçu votre opposition ... nous allons examiner'), no decision yet; plain UTF-8 QP",
-        sender="fb-notification", to=camille, date="Mon, 19 May 2025 18:47:55 +0200", sent_at="2025-05-19T16:47:55+00:00",
+        sender="fb-notification",
+        to=camille,
+        date="Mon, 19 May 2025 18:47:55 +0200",
+        sent_at="2025-05-19T16:47:55+00:00",
         subject="Nous avons bien reçu votre demande",
         content=Content(
             "fr",
@@ -1380,14 +1654,20 @@ def build_facebook() -> None:
                 "L'équipe Confidentialité de Meta",
             ),
         ),
-        kind="received", structure="plain",
+        kind="received",
+        structure="plain",
     )
     meta_mail(
         "facebook/approved-fr-respecter-opposition",
         "French approval ('Nous respecterons votre opposition'), two days after the acknowledgement; multipart/alternative, UTF-8 base64",
-        sender="fb-notification", to=camille, date="Wed, 21 May 2025 09:12:40 +0200", sent_at="2025-05-21T07:12:40+00:00",
+        sender="fb-notification",
+        to=camille,
+        date="Wed, 21 May 2025 09:12:40 +0200",
+        sent_at="2025-05-21T07:12:40+00:00",
         subject="Votre opposition a été acceptée",
-        content=approval_fr("Camille"), kind="approved", cte="base64",
+        content=approval_fr("Camille"),
+        kind="approved",
+        cte="base64",
     )
 
     # javier.garcia@example.es: notice -> code -> decline
@@ -1395,15 +1675,21 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/notice-es-2025",
         "Spanish notice ('IA en Meta', 'oponerte'); UTF-8 QP, CRLF line endings, =?UTF-8?B? subject, encoded display name in To",
-        sender="fb-notification", to="=?UTF-8?Q?Javier_Garc=C3=ADa?= <javier.garcia@example.es>",
-        date="Mon, 14 Apr 2025 12:30:00 +0200", sent_at="2025-04-14T10:30:00+00:00",
+        sender="fb-notification",
+        to="=?UTF-8?Q?Javier_Garc=C3=ADa?= <javier.garcia@example.es>",
+        date="Mon, 14 Apr 2025 12:30:00 +0200",
+        sent_at="2025-04-14T10:30:00+00:00",
         subject="Descubre cómo usaremos tu información para mejorar la IA en Meta",
-        content=notice_es("Javier"), kind="notice", crlf=True,
+        content=notice_es("Javier"),
+        kind="notice",
+        crlf=True,
     )
     meta_mail(
         "facebook/objection-code-es-codigo",
         "Spanish objection code ('Código: 265183', caduca en 30 minutos); 8-digit request number and time nearby; Date converts to the previous UTC day",
-        sender="fb-security", to=javier.replace("García", "Garcia"), date="Wed, 21 May 2025 01:20:05 +0200",
+        sender="fb-security",
+        to=javier.replace("García", "Garcia"),
+        date="Wed, 21 May 2025 01:20:05 +0200",
         sent_at="2025-05-20T23:20:05+00:00",
         subject="Tu código de confirmación",
         content=Content(
@@ -1421,12 +1707,17 @@ def build_facebook() -> None:
                 "El equipo de Facebook",
             ),
         ),
-        kind="code", code="265183", purpose="objection", minutes=30,
+        kind="code",
+        code="265183",
+        purpose="objection",
+        minutes=30,
     )
     meta_mail(
         "facebook/rejected-es-legislacion-local",
         "Spanish decline ('no podemos tramitar tu solicitud ... legislación local ... no podemos respetar tu oposición'); plain ISO-8859-1 8bit",
-        sender="fb-notification", to=javier.replace("García", "Garcia"), date="Wed, 21 May 2025 16:05:12 +0200",
+        sender="fb-notification",
+        to=javier.replace("García", "Garcia"),
+        date="Wed, 21 May 2025 16:05:12 +0200",
         sent_at="2025-05-21T14:05:12+00:00",
         subject="Actualización sobre tu solicitud de oposición",
         content=Content(
@@ -1442,7 +1733,11 @@ def build_facebook() -> None:
                 "El equipo de privacidad de Meta",
             ),
         ),
-        kind="rejected", structure="plain", charset="iso-8859-1", cte="8bit", subject_enc=("iso-8859-1", "Q"),
+        kind="rejected",
+        structure="plain",
+        charset="iso-8859-1",
+        cte="8bit",
+        subject_enc=("iso-8859-1", "Q"),
     )
 
     # daan.devries@example.nl: notice -> code, no decision (pending); see also lookalikes/ for a spoofed approval
@@ -1450,14 +1745,22 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/notice-nl-2025",
         "Dutch notice ('AI bij Meta', 'bezwaar maken'); HTML-only, UTF-8 quoted-printable",
-        sender="fb-notification", to=daan, date="Wed, 16 Apr 2025 07:45:00 +0200", sent_at="2025-04-16T05:45:00+00:00",
+        sender="fb-notification",
+        to=daan,
+        date="Wed, 16 Apr 2025 07:45:00 +0200",
+        sent_at="2025-04-16T05:45:00+00:00",
         subject="Ontdek hoe we je gegevens gebruiken om AI bij Meta te verbeteren",
-        content=notice_nl("Daan"), kind="notice", structure="html",
+        content=notice_nl("Daan"),
+        kind="notice",
+        structure="html",
     )
     meta_mail(
         "facebook/objection-code-nl-bevestigingscode-pending",
         "Dutch objection code ('Bevestigingscode: 317864'), no validity stated, no decision ever follows (pending); request number and date nearby",
-        sender="fb-security", to=daan, date="Thu, 22 May 2025 20:31:18 +0200", sent_at="2025-05-22T18:31:18+00:00",
+        sender="fb-security",
+        to=daan,
+        date="Thu, 22 May 2025 20:31:18 +0200",
+        sent_at="2025-05-22T18:31:18+00:00",
         subject="Je bevestigingscode",
         content=Content(
             "nl",
@@ -1472,7 +1775,9 @@ def build_facebook() -> None:
                 "Het Facebook-team",
             ),
         ),
-        kind="code", code="317864", purpose="objection",
+        kind="code",
+        code="317864",
+        purpose="objection",
     )
 
     # katarzyna.nowak@example.pl: notice -> code -> decline (all ISO-8859-2)
@@ -1480,14 +1785,23 @@ def build_facebook() -> None:
     meta_mail(
         "facebook/notice-pl-2025",
         "Polish notice ('AI w Meta', 'sprzeciwić się'); ISO-8859-2 quoted-printable, =?iso-8859-2?Q? subject",
-        sender="fb-notification", to=kasia, date="Thu, 17 Apr 2025 11:11:11 +0200", sent_at="2025-04-17T09:11:11+00:00",
+        sender="fb-notification",
+        to=kasia,
+        date="Thu, 17 Apr 2025 11:11:11 +0200",
+        sent_at="2025-04-17T09:11:11+00:00",
         subject="Dowiedz się, jak wykorzystujemy Twoje informacje do ulepszania AI w Meta",
-        content=notice_pl("Katarzyna"), kind="notice", charset="iso-8859-2", subject_enc=("iso-8859-2", "Q"),
+        content=notice_pl("Katarzyna"),
+        kind="notice",
+        charset="iso-8859-2",
+        subject_enc=("iso-8859-2", "Q"),
     )
     meta_mail(
         "facebook/objection-code-pl-kod-weryfikacyjny",
         "Polish objection code ('Kod weryfikacyjny: 649301', ważny przez 15 minut); plain ISO-8859-2 8bit",
-        sender="fb-security", to=kasia, date="Fri, 23 May 2025 13:02:27 +0200", sent_at="2025-05-23T11:02:27+00:00",
+        sender="fb-security",
+        to=kasia,
+        date="Fri, 23 May 2025 13:02:27 +0200",
+        sent_at="2025-05-23T11:02:27+00:00",
         subject="Twój kod weryfikacyjny",
         content=Content(
             "pl",
@@ -1503,13 +1817,22 @@ def build_facebook() -> None:
                 "Zespół Facebooka",
             ),
         ),
-        kind="code", code="649301", purpose="objection", minutes=15, structure="plain", charset="iso-8859-2",
-        cte="8bit", subject_enc=("iso-8859-2", "Q"),
+        kind="code",
+        code="649301",
+        purpose="objection",
+        minutes=15,
+        structure="plain",
+        charset="iso-8859-2",
+        cte="8bit",
+        subject_enc=("iso-8859-2", "Q"),
     )
     meta_mail(
         "facebook/rejected-pl-nie-mozemy-uwzglednic-sprzeciwu",
         "Polish decline ('nie możemy uwzględnić Twojego sprzeciwu'); multipart/alternative, ISO-8859-2 base64",
-        sender="fb-notification", to=kasia, date="Fri, 23 May 2025 19:44:03 +0200", sent_at="2025-05-23T17:44:03+00:00",
+        sender="fb-notification",
+        to=kasia,
+        date="Fri, 23 May 2025 19:44:03 +0200",
+        sent_at="2025-05-23T17:44:03+00:00",
         subject="Informacja o Twoim wniosku dotyczącym AI w Meta",
         content=Content(
             "pl",
@@ -1524,7 +1847,10 @@ def build_facebook() -> None:
                 "Zespół ds. prywatności Meta",
             ),
         ),
-        kind="rejected", charset="iso-8859-2", cte="base64", subject_enc=("iso-8859-2", "Q"),
+        kind="rejected",
+        charset="iso-8859-2",
+        cte="base64",
+        subject_enc=("iso-8859-2", "Q"),
     )
 
 
@@ -1537,15 +1863,23 @@ def build_instagram() -> None:
     meta_mail(
         "instagram/notice-it-2025",
         "Italian notice ('IA in Meta', 'opporti'); multipart/related with inline logo, text QP + HTML base64",
-        sender="ig-noreply", to=giulia, date="Fri, 18 Apr 2025 09:00:14 +0200", sent_at="2025-04-18T07:00:14+00:00",
+        sender="ig-noreply",
+        to=giulia,
+        date="Fri, 18 Apr 2025 09:00:14 +0200",
+        sent_at="2025-04-18T07:00:14+00:00",
         subject="Scopri come useremo le tue informazioni per migliorare l'IA in Meta",
-        content=notice_it("giulia.bianchi", IG_FORM_2025, year=2025), kind="notice", structure="related",
+        content=notice_it("giulia.bianchi", IG_FORM_2025, year=2025),
+        kind="notice",
+        structure="related",
         html_cte="base64",
     )
     meta_mail(
         "instagram/objection-code-it-codice",
         "Italian objection code ('Codice di conferma: 582046', scade tra 10 minuti) next to a help-form URL full of digits; HTML-only base64, CRLF",
-        sender="ig-security", to=giulia, date="Mon, 26 May 2025 08:17:36 +0200", sent_at="2025-05-26T06:17:36+00:00",
+        sender="ig-security",
+        to=giulia,
+        date="Mon, 26 May 2025 08:17:36 +0200",
+        sent_at="2025-05-26T06:17:36+00:00",
         subject="Il tuo codice di conferma",
         content=Content(
             "it",
@@ -1561,24 +1895,38 @@ def build_instagram() -> None:
                 "Il team di Instagram",
             ),
         ),
-        kind="code", code="582046", purpose="objection", minutes=10, structure="html", cte="base64", crlf=True,
+        kind="code",
+        code="582046",
+        purpose="objection",
+        minutes=10,
+        structure="html",
+        cte="base64",
+        crlf=True,
     )
     meta_mail(
         "instagram/approved-it-24-hours-after-code",
         "Italian approval ('Accoglieremo la tua opposizione'), 23 h 52 min after the code; multipart/alternative UTF-8 QP",
-        sender="ig-noreply", to=giulia, date="Tue, 27 May 2025 08:09:52 +0200", sent_at="2025-05-27T06:09:52+00:00",
+        sender="ig-noreply",
+        to=giulia,
+        date="Tue, 27 May 2025 08:09:52 +0200",
+        sent_at="2025-05-27T06:09:52+00:00",
         subject="La tua richiesta di opposizione è stata accolta",
-        content=approval_it("giulia.bianchi"), kind="approved",
+        content=approval_it("giulia.bianchi"),
+        kind="approved",
     )
 
     # jonas.becker@example.de (German): notified, never objected
     meta_mail(
         "instagram/notice-de-never-objected",
         "German notice with the real 2025 subject ('Erfahre, wie wir deine Informationen ... KI bei Meta verwenden'); nothing follows; HTML-only QP",
-        sender="ig-noreply", to="Jonas Becker <jonas.becker@example.de>", date="Tue, 15 Apr 2025 14:37:50 +0200",
+        sender="ig-noreply",
+        to="Jonas Becker <jonas.becker@example.de>",
+        date="Tue, 15 Apr 2025 14:37:50 +0200",
         sent_at="2025-04-15T12:37:50+00:00",
         subject="Erfahre, wie wir deine Informationen im Zuge der Verbesserung von KI bei Meta verwenden",
-        content=notice_de("jonas.becker", IG_FORM_2025, "dein Instagram-Team"), kind="notice", structure="html",
+        content=notice_de("jonas.becker", IG_FORM_2025, "dein Instagram-Team"),
+        kind="notice",
+        structure="html",
     )
 
     # lucia.fernandez@example.com (Spanish): 8-digit code -> approval 4 minutes later
@@ -1586,7 +1934,10 @@ def build_instagram() -> None:
     meta_mail(
         "instagram/objection-code-es-eight-digits",
         "Spanish objection code of 8 digits on its own line (válido durante 1 hora), a time 12:10 nearby; HTML-only base64, Date -0700",
-        sender="ig-security", to=lucia, date="Wed, 28 May 2025 03:10:22 -0700", sent_at="2025-05-28T10:10:22+00:00",
+        sender="ig-security",
+        to=lucia,
+        date="Wed, 28 May 2025 03:10:22 -0700",
+        sent_at="2025-05-28T10:10:22+00:00",
         subject="Confirma tu solicitud",
         content=Content(
             "es",
@@ -1600,24 +1951,38 @@ def build_instagram() -> None:
                 "El equipo de Instagram",
             ),
         ),
-        kind="code", code="90412377", purpose="objection", minutes=60, structure="html", cte="base64",
+        kind="code",
+        code="90412377",
+        purpose="objection",
+        minutes=60,
+        structure="html",
+        cte="base64",
     )
     meta_mail(
         "instagram/approved-es-respetar-oposicion",
         "Spanish approval ('Respetaremos tu oposición'); multipart/alternative UTF-8 QP",
-        sender="ig-noreply", to=lucia, date="Wed, 28 May 2025 03:14:59 -0700", sent_at="2025-05-28T10:14:59+00:00",
+        sender="ig-noreply",
+        to=lucia,
+        date="Wed, 28 May 2025 03:14:59 -0700",
+        sent_at="2025-05-28T10:14:59+00:00",
         subject="Respetaremos tu oposición",
-        content=approval_es("lucia.fernandez"), kind="approved",
+        content=approval_es("lucia.fernandez"),
+        kind="approved",
     )
 
     # sanne.jansen@example.nl (Dutch): approval only
     meta_mail(
         "instagram/approved-nl-bezwaar-honoreren",
         "Dutch approval ('We honoreren je bezwaar'); plain text in base64, Date +0000",
-        sender="ig-noreply", to="Sanne Jansen <sanne.jansen@example.nl>", date="Thu, 29 May 2025 16:40:00 +0000",
+        sender="ig-noreply",
+        to="Sanne Jansen <sanne.jansen@example.nl>",
+        date="Thu, 29 May 2025 16:40:00 +0000",
         sent_at="2025-05-29T16:40:00+00:00",
         subject="We honoreren je bezwaar",
-        content=approval_nl("sanne.jansen"), kind="approved", structure="plain", cte="base64",
+        content=approval_nl("sanne.jansen"),
+        kind="approved",
+        structure="plain",
+        cte="base64",
     )
 
     # piotr.wisniewski@example.pl (Polish): grouped code -> approval
@@ -1625,7 +1990,10 @@ def build_instagram() -> None:
     meta_mail(
         "instagram/objection-code-pl-grouped-418-207",
         "Polish objection code shown grouped as '418 207' ('Twój kod:'), date 25.05.2025 nearby; RFC 2047 display name in To",
-        sender="ig-security", to=piotr, date="Sun, 25 May 2025 10:05:00 +0200", sent_at="2025-05-25T08:05:00+00:00",
+        sender="ig-security",
+        to=piotr,
+        date="Sun, 25 May 2025 10:05:00 +0200",
+        sent_at="2025-05-25T08:05:00+00:00",
         subject="Potwierdź swój sprzeciw",
         content=Content(
             "pl",
@@ -1639,14 +2007,22 @@ def build_instagram() -> None:
                 "Zespół Instagrama",
             ),
         ),
-        kind="code", code="418207", purpose="objection",
+        kind="code",
+        code="418207",
+        purpose="objection",
     )
     meta_mail(
         "instagram/approved-pl-uwzglednimy-sprzeciw",
         "Polish approval ('Uwzględnimy Twój sprzeciw'); plain ISO-8859-2 quoted-printable",
-        sender="ig-noreply", to=piotr, date="Sun, 25 May 2025 10:09:30 +0200", sent_at="2025-05-25T08:09:30+00:00",
+        sender="ig-noreply",
+        to=piotr,
+        date="Sun, 25 May 2025 10:09:30 +0200",
+        sent_at="2025-05-25T08:09:30+00:00",
         subject="Uwzględnimy Twój sprzeciw",
-        content=approval_pl("piotr.wisniewski"), kind="approved", structure="plain", charset="iso-8859-2",
+        content=approval_pl("piotr.wisniewski"),
+        kind="approved",
+        structure="plain",
+        charset="iso-8859-2",
         subject_enc=("iso-8859-2", "Q"),
     )
 
@@ -1655,14 +2031,23 @@ def build_instagram() -> None:
     meta_mail(
         "instagram/notice-pt-2025",
         "Portuguese notice ('IA na Meta', 'se opor'); windows-1252 QP with curly quotes and en dashes, =?windows-1252?Q? subject and To name",
-        sender="ig-noreply", to=joao, date="Tue, 22 Apr 2025 10:20:00 +0100", sent_at="2025-04-22T09:20:00+00:00",
+        sender="ig-noreply",
+        to=joao,
+        date="Tue, 22 Apr 2025 10:20:00 +0100",
+        sent_at="2025-04-22T09:20:00+00:00",
         subject="Saiba como vamos utilizar as suas informações para melhorar a IA na Meta",
-        content=notice_pt("joao.silva"), kind="notice", charset="windows-1252", subject_enc=("windows-1252", "Q"),
+        content=notice_pt("joao.silva"),
+        kind="notice",
+        charset="windows-1252",
+        subject_enc=("windows-1252", "Q"),
     )
     meta_mail(
         "instagram/objection-code-pt-codigo",
         "Portuguese objection code ('Código: 735920', expira em 20 minutos); plain windows-1252 8bit",
-        sender="ig-security", to=joao, date="Sat, 24 May 2025 15:33:21 +0100", sent_at="2025-05-24T14:33:21+00:00",
+        sender="ig-security",
+        to=joao,
+        date="Sat, 24 May 2025 15:33:21 +0100",
+        sent_at="2025-05-24T14:33:21+00:00",
         subject="O seu código de confirmação",
         content=Content(
             "pt-PT",
@@ -1678,15 +2063,27 @@ def build_instagram() -> None:
                 "A equipa do Instagram",
             ),
         ),
-        kind="code", code="735920", purpose="objection", minutes=20, structure="plain", charset="windows-1252",
-        cte="8bit", subject_enc=("windows-1252", "Q"),
+        kind="code",
+        code="735920",
+        purpose="objection",
+        minutes=20,
+        structure="plain",
+        charset="windows-1252",
+        cte="8bit",
+        subject_enc=("windows-1252", "Q"),
     )
     meta_mail(
         "instagram/approved-pt-atender-oposicao",
         "Portuguese approval ('Vamos atender a sua oposição'); multipart/alternative ISO-8859-15 QP",
-        sender="ig-noreply", to=joao, date="Sat, 24 May 2025 15:36:02 +0100", sent_at="2025-05-24T14:36:02+00:00",
+        sender="ig-noreply",
+        to=joao,
+        date="Sat, 24 May 2025 15:36:02 +0100",
+        sent_at="2025-05-24T14:36:02+00:00",
         subject="Vamos atender a sua oposição",
-        content=approval_pt("joao.silva"), kind="approved", charset="iso-8859-15", subject_enc=("iso-8859-15", "Q"),
+        content=approval_pt("joao.silva"),
+        kind="approved",
+        charset="iso-8859-15",
+        subject_enc=("iso-8859-15", "Q"),
     )
 
     # erik.johansson@example.se (Swedish): notice -> code -> approval
@@ -1694,14 +2091,21 @@ def build_instagram() -> None:
     meta_mail(
         "instagram/notice-sv-2025",
         "Swedish notice ('AI hos Meta', 'invända'); multipart/alternative UTF-8 QP",
-        sender="ig-noreply", to=erik, date="Wed, 16 Apr 2025 09:30:45 +0200", sent_at="2025-04-16T07:30:45+00:00",
+        sender="ig-noreply",
+        to=erik,
+        date="Wed, 16 Apr 2025 09:30:45 +0200",
+        sent_at="2025-04-16T07:30:45+00:00",
         subject="Läs om hur vi använder din information för att förbättra AI hos Meta",
-        content=notice_sv("erik.johansson", IG_FORM_2025, "Instagram-teamet"), kind="notice",
+        content=notice_sv("erik.johansson", IG_FORM_2025, "Instagram-teamet"),
+        kind="notice",
     )
     meta_mail(
         "instagram/objection-code-sv-verifieringskod",
         "Swedish objection code ('Verifieringskod: 208451', giltig i 10 minuter); plain UTF-8 8bit, CRLF",
-        sender="ig-security", to=erik, date="Mon, 26 May 2025 19:02:45 +0200", sent_at="2025-05-26T17:02:45+00:00",
+        sender="ig-security",
+        to=erik,
+        date="Mon, 26 May 2025 19:02:45 +0200",
+        sent_at="2025-05-26T17:02:45+00:00",
         subject="Din verifieringskod",
         content=Content(
             "sv",
@@ -1716,14 +2120,26 @@ def build_instagram() -> None:
                 "Instagram-teamet",
             ),
         ),
-        kind="code", code="208451", purpose="objection", minutes=10, structure="plain", cte="8bit", crlf=True,
+        kind="code",
+        code="208451",
+        purpose="objection",
+        minutes=10,
+        structure="plain",
+        cte="8bit",
+        crlf=True,
     )
     meta_mail(
         "instagram/approved-sv-tillmotesga-invandning",
         "Swedish approval ('Vi kommer att tillmötesgå din invändning'); HTML-only ISO-8859-1 QP, =?iso-8859-1?Q? subject",
-        sender="ig-noreply", to=erik, date="Mon, 26 May 2025 19:20:11 +0200", sent_at="2025-05-26T17:20:11+00:00",
+        sender="ig-noreply",
+        to=erik,
+        date="Mon, 26 May 2025 19:20:11 +0200",
+        sent_at="2025-05-26T17:20:11+00:00",
         subject="Din invändning har godkänts",
-        content=approval_sv("erik.johansson"), kind="approved", structure="html", charset="iso-8859-1",
+        content=approval_sv("erik.johansson"),
+        kind="approved",
+        structure="html",
+        charset="iso-8859-1",
         subject_enc=("iso-8859-1", "Q"),
     )
 
@@ -1731,7 +2147,9 @@ def build_instagram() -> None:
     meta_mail(
         "instagram/received-en-need-more-information",
         "Instagram asks for more information about an objection (kind received, no decision); 8-digit case number but no code; Date +0530",
-        sender="ig-support", to="Priya Shah <priya.shah@example.com>", date="Thu, 03 Oct 2024 12:00:00 +0530",
+        sender="ig-support",
+        to="Priya Shah <priya.shah@example.com>",
+        date="Thu, 03 Oct 2024 12:00:00 +0530",
         sent_at="2024-10-03T06:30:00+00:00",
         subject="We need more information about your request",
         content=Content(
@@ -1758,7 +2176,9 @@ def build_other_meta() -> None:
     meta_mail(
         "other-meta/facebook-login-security-code-eight-digits",
         "'Your Facebook Security Code' from security@facebookmail.com: login code of 8 digits on its own line; login time 09:40, IP address nearby",
-        sender="fb-security", to="Michael Okafor <m.okafor@example.net>", date="Wed, 12 Mar 2025 02:40:11 -0700",
+        sender="fb-security",
+        to="Michael Okafor <m.okafor@example.net>",
+        date="Wed, 12 Mar 2025 02:40:11 -0700",
         sent_at="2025-03-12T09:40:11+00:00",
         subject="Your Facebook Security Code",
         content=Content(
@@ -1768,18 +2188,25 @@ def build_other_meta() -> None:
                 "Hi Michael,",
                 "We received a request to log in to your Facebook account. Enter the following security code:",
                 Code("48291736"),
-                Small("Login attempt: Wednesday, 12 March 2025 at 09:40 (UTC), Chrome on Windows, IP 81.2.69.160, near London, United Kingdom"),
+                Small(
+                    "Login attempt: Wednesday, 12 March 2025 at 09:40 (UTC), Chrome on Windows, IP 81.2.69.160, near London, United Kingdom"
+                ),
                 "Didn't request this code? Someone may be trying to get into your account. Secure your account: "
                 "https://www.facebook.com/hacked",
                 "Thanks, Facebook Security",
             ),
         ),
-        kind="code", code="48291736", purpose="login", notify="login_code",
+        kind="code",
+        code="48291736",
+        purpose="login",
+        notify="login_code",
     )
     meta_mail(
         "other-meta/instagram-login-code-123-456",
         "'123 456 is your Instagram code' (grouped login code) from security@mail.instagram.com; 8 digits inside a reset URL; HTML-only base64",
-        sender="ig-security", to="chloe.martin@example.com", date="Sat, 08 Feb 2025 18:03:27 +0000",
+        sender="ig-security",
+        to="chloe.martin@example.com",
+        date="Sat, 08 Feb 2025 18:03:27 +0000",
         sent_at="2025-02-08T18:03:27+00:00",
         subject="123 456 is your Instagram code",
         content=Content(
@@ -1795,12 +2222,19 @@ def build_other_meta() -> None:
                 "Thanks, the Instagram team",
             ),
         ),
-        kind="code", code="123456", purpose="login", structure="html", cte="base64", notify="login_code",
+        kind="code",
+        code="123456",
+        purpose="login",
+        structure="html",
+        cte="base64",
+        notify="login_code",
     )
     meta_mail(
         "other-meta/facebook-signup-confirmation-code-fb-56099",
         "'FB-56099 is your Facebook confirmation code' from registration@facebookmail.com: sign-up code, purpose login; code also in the confirm URL",
-        sender="fb-registration", to="Robin Park <newuser.2025@example.org>", date="Mon, 06 Jan 2025 21:47:02 -0800",
+        sender="fb-registration",
+        to="Robin Park <newuser.2025@example.org>",
+        date="Mon, 06 Jan 2025 21:47:02 -0800",
         sent_at="2025-01-07T05:47:02+00:00",
         subject="FB-56099 is your Facebook confirmation code",
         content=Content(
@@ -1820,12 +2254,17 @@ def build_other_meta() -> None:
                 "Thanks, the Facebook team",
             ),
         ),
-        kind="code", code="56099", purpose="login", notify="registration",
+        kind="code",
+        code="56099",
+        purpose="login",
+        notify="registration",
     )
     meta_mail(
         "other-meta/threads-login-code",
         "'604817 is your Threads code' sent from security@mail.instagram.com: platform threads, purpose login",
-        sender="threads-security", to="Sam Taylor <sam.taylor@example.com>", date="Fri, 14 Mar 2025 11:25:09 +0000",
+        sender="threads-security",
+        to="Sam Taylor <sam.taylor@example.com>",
+        date="Fri, 14 Mar 2025 11:25:09 +0000",
         sent_at="2025-03-14T11:25:09+00:00",
         subject="604817 is your Threads code",
         content=Content(
@@ -1839,12 +2278,17 @@ def build_other_meta() -> None:
                 "Thanks, the Threads team",
             ),
         ),
-        kind="code", code="604817", purpose="login", notify="login_code",
+        kind="code",
+        code="604817",
+        purpose="login",
+        notify="login_code",
     )
     meta_mail(
         "other-meta/meta-accounts-center-login-code",
         "Meta account verification code from security@account.meta.com (platform meta, purpose login, expires in 15 minutes); US phone number nearby; plain 7bit",
-        sender="meta-account", to="Alex Ng <alex.ng@example.net>", date="Thu, 20 Feb 2025 08:15:00 -0800",
+        sender="meta-account",
+        to="Alex Ng <alex.ng@example.net>",
+        date="Thu, 20 Feb 2025 08:15:00 -0800",
         sent_at="2025-02-20T16:15:00+00:00",
         subject="Your Meta account verification code",
         content=Content(
@@ -1859,13 +2303,22 @@ def build_other_meta() -> None:
                 "Thanks, Meta",
             ),
         ),
-        kind="code", code="770315", purpose="login", minutes=15, structure="plain", charset="us-ascii", cte="7bit",
-        us_footer=True, notify="login_code",
+        kind="code",
+        code="770315",
+        purpose="login",
+        minutes=15,
+        structure="plain",
+        charset="us-ascii",
+        cte="7bit",
+        us_footer=True,
+        notify="login_code",
     )
     meta_mail(
         "other-meta/instagram-login-code-de-grouped",
         "German Instagram login code '884 210 ist dein Instagram-Code' (purpose login, not an objection); HTML-only QP",
-        sender="ig-security", to="mia.hoffmann@example.de", date="Sun, 02 Mar 2025 22:10:40 +0100",
+        sender="ig-security",
+        to="mia.hoffmann@example.de",
+        date="Sun, 02 Mar 2025 22:10:40 +0100",
         sent_at="2025-03-02T21:10:40+00:00",
         subject="884 210 ist dein Instagram-Code",
         content=Content(
@@ -1880,12 +2333,47 @@ def build_other_meta() -> None:
                 "Danke, dein Instagram-Team",
             ),
         ),
-        kind="code", code="884210", purpose="login", structure="html", notify="login_code",
+        kind="code",
+        code="884210",
+        purpose="login",
+        structure="html",
+        notify="login_code",
+    )
+    meta_mail(
+        "other-meta/meta-pay-security-code-with-amount",
+        "Meta Pay security code from support.facebook.com (commerce mail; purpose login, expires in 5 minutes); an amount, a date and an order number nearby",
+        sender="meta-pay",
+        to="Michael Okafor <m.okafor@example.net>",
+        date="Fri, 14 Mar 2025 17:52:30 +0000",
+        sent_at="2025-03-14T17:52:30+00:00",
+        subject="Your Meta Pay security code",
+        content=Content(
+            "en-GB",
+            "Confirm your payment.",
+            (
+                "Hi Michael,",
+                "Use this security code to confirm your payment of €24.99 to Coastal Coffee Roasters on "
+                "14 March 2025:",
+                Code("305118", "Security code:"),
+                "This code expires in 5 minutes.",
+                Small(
+                    "Order 1204458831. Meta Payments Inc. will never ask you for this code by phone."
+                ),
+                "Thanks, Meta Pay",
+            ),
+        ),
+        kind="code",
+        code="305118",
+        purpose="login",
+        minutes=5,
+        notify="payments_security_code",
     )
     meta_mail(
         "other-meta/privacy-policy-update-metamail",
         "Privacy Policy update from no-reply@global.metamail.com (platform meta, kind other); dates, no right to object",
-        sender="metamail", to="d.kowalczyk@example.net", date="Tue, 27 May 2025 10:00:00 +0000",
+        sender="metamail",
+        to="d.kowalczyk@example.net",
+        date="Tue, 27 May 2025 10:00:00 +0000",
         sent_at="2025-05-27T10:00:00+00:00",
         subject="We're updating our Privacy Policy",
         content=Content(
@@ -1903,16 +2391,22 @@ def build_other_meta() -> None:
                     )
                 ),
                 "You don't need to do anything. You can review the updated Privacy Policy at any time.",
-                Button("Review Privacy Policy", "https://www.facebook.com/privacy/policy/?entry_point=email_20250527"),
+                Button(
+                    "Review Privacy Policy",
+                    "https://www.facebook.com/privacy/policy/?entry_point=email_20250527",
+                ),
                 "Thanks, Meta",
             ),
         ),
-        kind="other", notify="privacy_policy_update",
+        kind="other",
+        notify="privacy_policy_update",
     )
     meta_mail(
         "other-meta/ads-personalization-meta-ai-interactions-oct-2025",
         "October 2025 notice: Meta AI interactions personalise ads from 16 December 2025; mentions AI at Meta but offers no right to object (kind other)",
-        sender="fb-notification", to="Jordan Miller <jordan.miller@example.com>", date="Tue, 07 Oct 2025 09:02:19 -0700",
+        sender="fb-notification",
+        to="Jordan Miller <jordan.miller@example.com>",
+        date="Tue, 07 Oct 2025 09:02:19 -0700",
         sent_at="2025-10-07T16:02:19+00:00",
         subject="An update on how we personalize your experience",
         content=Content(
@@ -1931,12 +2425,16 @@ def build_other_meta() -> None:
                 "Thanks, the Privacy team at Meta",
             ),
         ),
-        kind="other", us_footer=True, notify="privacy_policy_update",
+        kind="other",
+        us_footer=True,
+        notify="privacy_policy_update",
     )
     meta_mail(
         "other-meta/facebook-information-ready-to-download",
         "'Your Facebook information is ready to download' (kind other); dates, file size and a long file id in the URL",
-        sender="fb-notification", to="Tom Hughes <tom.hughes@example.net>", date="Sun, 17 Nov 2024 04:55:31 -0800",
+        sender="fb-notification",
+        to="Tom Hughes <tom.hughes@example.net>",
+        date="Sun, 17 Nov 2024 04:55:31 -0800",
         sent_at="2024-11-17T12:55:31+00:00",
         subject="Your Facebook information is ready to download",
         content=Content(
@@ -1946,18 +2444,24 @@ def build_other_meta() -> None:
                 "Hi Tom,",
                 "The copy of your Facebook information that you requested on 15 November 2024 is ready to download. "
                 "The file is 1.2 GB and will be available until 21 November 2024.",
-                Button("Download your information", "https://www.facebook.com/dyi/?referrer=email&file_id=1183726451902837"),
+                Button(
+                    "Download your information",
+                    "https://www.facebook.com/dyi/?referrer=email&file_id=1183726451902837",
+                ),
                 "For your security, you'll need to re-enter your password. If you didn't request this file, please "
                 "secure your account.",
                 "Thanks, the Facebook team",
             ),
         ),
-        kind="other", notify="dyi_ready",
+        kind="other",
+        notify="dyi_ready",
     )
     meta_mail(
         "other-meta/instagram-login-alert-new-device",
         "'New login to Instagram from Chrome on Windows' login alert (kind other); HTML-only QP",
-        sender="ig-security", to="chloe.martin@example.com", date="Thu, 13 Feb 2025 07:41:00 +0000",
+        sender="ig-security",
+        to="chloe.martin@example.com",
+        date="Thu, 13 Feb 2025 07:41:00 +0000",
         sent_at="2025-02-13T07:41:00+00:00",
         subject="New login to Instagram from Chrome on Windows",
         content=Content(
@@ -1972,7 +2476,9 @@ def build_other_meta() -> None:
                 "Thanks, the Instagram team",
             ),
         ),
-        kind="other", structure="html", notify="login_alert",
+        kind="other",
+        structure="html",
+        notify="login_alert",
     )
 
 
@@ -1993,12 +2499,12 @@ def outside_headers(
     dkim_domain: str | None = None,
     extra: tuple[tuple[str, str], ...] = (),
 ) -> list[tuple[str, str]]:
-    when = (parsedate_to_datetime(date) + timedelta(seconds=4)).astimezone(timezone.utc)
+    when = (parsedate_to_datetime(date) + timedelta(seconds=4)).astimezone(UTC)
     envelope = parseaddr(frm)[1]
     headers: list[tuple[str, str]] = [
         ("Return-Path", f"<{envelope}>"),
         ("Delivered-To", parseaddr(to)[1].lower()),
-        *outside_trace(to, helo=helo, ip=ip, auth=auth, when=when, name=path),
+        *outside_trace(to, helo=helo, ip=ip, auth=auth, when=when, name=path, envelope=envelope),
     ]
     if dkim_domain:
         b = fake_b64(path + "dkim", 128)
@@ -2059,18 +2565,48 @@ def outside(
 ) -> Sample:
     mid = message_id(path, mid_domain, mid_style)
     headers = outside_headers(
-        path, to=to, frm=frm, subject=subject, date=date, mid=mid, auth=auth, helo=helo, ip=ip,
-        dkim_domain=dkim_domain, extra=extra,
+        path,
+        to=to,
+        frm=frm,
+        subject=subject,
+        date=date,
+        mid=mid,
+        auth=auth,
+        helo=helo,
+        ip=ip,
+        dkim_domain=dkim_domain,
+        extra=extra,
     )
     wrap = cte in ("7bit", "8bit") or no_mime
-    text = "\n\n".join(
-        p if not wrap else "\n".join(textwrap.fill(line, 76, break_long_words=False, break_on_hyphens=False) if line else "" for line in p.split("\n"))
-        for p in paragraphs
-    ) + "\n"
+    text = (
+        "\n\n".join(
+            p
+            if not wrap
+            else "\n".join(
+                textwrap.fill(line, 76, break_long_words=False, break_on_hyphens=False)
+                if line
+                else ""
+                for line in p.split("\n")
+            )
+            for p in paragraphs
+        )
+        + "\n"
+    )
     return plain_mail(
-        path, description, headers=headers, mid=mid, to=to, sent_at=sent_at, text=text,
-        html_text=simple_html(paragraphs, lang=lang), charset=charset, cte=cte, structure=structure, crlf=crlf,
-        no_mime=no_mime, store=store,
+        path,
+        description,
+        headers=headers,
+        mid=mid,
+        to=to,
+        sent_at=sent_at,
+        text=text,
+        html_text=simple_html(paragraphs, lang=lang),
+        charset=charset,
+        cte=cte,
+        structure=structure,
+        crlf=crlf,
+        no_mime=no_mime,
+        store=store,
     )
 
 
@@ -2096,10 +2632,16 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/meta-support-display-name-on-gmail-page-disabled",
         "'Meta Support' display name on a gmail.com address: 'your page has been disabled, request a review' scam (DKIM passes for gmail.com, still untrusted)",
-        to=to, frm=f'"Meta Support" <{addr}>', subject="Your page has been disabled - request a review",
-        date="Tue, 03 Jun 2025 04:12:55 -0700", sent_at="2025-06-03T11:12:55+00:00",
+        to=to,
+        frm=f'"Meta Support" <{addr}>',
+        subject="Your page has been disabled - request a review",
+        date="Tue, 03 Jun 2025 04:12:55 -0700",
+        sent_at="2025-06-03T11:12:55+00:00",
         auth=GMAIL_AUTH.format(b=fake_b64("nadia", 8), dom=recipient_domain(to), addr=addr),
-        helo="mail-wr1-f45.google.com", ip="209.85.221.45", mid_domain="mail.gmail.com", mid_style="gmail",
+        helo="mail-wr1-f45.google.com",
+        ip="209.85.221.45",
+        mid_domain="mail.gmail.com",
+        mid_style="gmail",
         dkim_domain="gmail.com",
         paragraphs=[
             "Dear Page Admin,",
@@ -2116,10 +2658,15 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/facebookmail-lookalike-domain-security-check-net-objection-code",
         "Lookalike domain facebookmail.com.security-check.net sends an 'objection confirmation code' 552019 (ZuckMail header copied; no code may be taken)",
-        to=to, frm=f'"Facebook" <{addr}>', subject="Action required: confirm your objection to AI at Meta",
-        date="Thu, 19 Sep 2024 13:37:00 +0000", sent_at="2024-09-19T13:37:00+00:00",
+        to=to,
+        frm=f'"Facebook" <{addr}>',
+        subject="Action required: confirm your objection to AI at Meta",
+        date="Thu, 19 Sep 2024 13:37:00 +0000",
+        sent_at="2024-09-19T13:37:00+00:00",
         auth=own_domain_auth("facebookmail.com.security-check.net", addr, "45.134.26.77", to),
-        helo="mail.security-check.net", ip="45.134.26.77", mid_domain="facebookmail.com.security-check.net",
+        helo="mail.security-check.net",
+        ip="45.134.26.77",
+        mid_domain="facebookmail.com.security-check.net",
         dkim_domain="facebookmail.com.security-check.net",
         extra=(("X-Mailer", "ZuckMail [version 1.00]"), ("X-Facebook-Notify", "confirmation_code")),
         paragraphs=[
@@ -2136,15 +2683,22 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/alerting-services-facebook-page-disabled",
         "'Facebook' <facebook@alerting-services.com> page-disabled phishing (no DKIM, dmarc=none); plain 7bit",
-        to=to, frm=f'"Facebook" <{addr}>', subject="Your page will be disabled - request a review",
-        date="Mon, 24 Feb 2025 22:05:13 +0100", sent_at="2025-02-24T21:05:13+00:00",
+        to=to,
+        frm=f'"Facebook" <{addr}>',
+        subject="Your page will be disabled - request a review",
+        date="Mon, 24 Feb 2025 22:05:13 +0100",
+        sent_at="2025-02-24T21:05:13+00:00",
         auth=(
             "dkim=none (no signature);\n"
             f"\tspf=neutral (mx.example.fr: 91.92.240.18 is neither permitted nor denied by domain of {addr}) smtp.mailfrom={addr};\n"
             "\tdmarc=none (p=NONE dis=NONE) header.from=alerting-services.com"
         ),
-        helo="alerting-services.com", ip="91.92.240.18", mid_domain="alerting-services.com", mid_style="uuid",
-        structure="plain", cte="7bit",
+        helo="alerting-services.com",
+        ip="91.92.240.18",
+        mid_domain="alerting-services.com",
+        mid_style="uuid",
+        structure="plain",
+        cte="7bit",
         paragraphs=[
             "Facebook Page Notice",
             "We have received several reports that your Page violates our trademark rights. Your Page will be "
@@ -2159,10 +2713,17 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/newsletter-quoting-meta-objection-wording",
         "Privacy newsletter that quotes Meta's notice and approval wording ('right to object', 'We will honour your objection') and a sample code",
-        to=to, frm=f'"The Privacy Brief" <{addr}>', subject="How to object to AI at Meta (and what the reply looks like)",
-        date="Sun, 15 Sep 2024 07:00:00 +0000", sent_at="2024-09-15T07:00:00+00:00",
-        auth=own_domain_auth("privacybrief.example.com", "bounces+4471@privacybrief.example.com", "198.51.100.40", to),
-        helo="out.privacybrief.example.com", ip="198.51.100.40", mid_domain="privacybrief.example.com",
+        to=to,
+        frm=f'"The Privacy Brief" <{addr}>',
+        subject="How to object to AI at Meta (and what the reply looks like)",
+        date="Sun, 15 Sep 2024 07:00:00 +0000",
+        sent_at="2024-09-15T07:00:00+00:00",
+        auth=own_domain_auth(
+            "privacybrief.example.com", "bounces+4471@privacybrief.example.com", "198.51.100.40", to
+        ),
+        helo="out.privacybrief.example.com",
+        ip="198.51.100.40",
+        mid_domain="privacybrief.example.com",
         dkim_domain="privacybrief.example.com",
         extra=(
             ("List-Id", "The Privacy Brief <weekly.privacybrief.example.com>"),
@@ -2172,11 +2733,11 @@ def build_lookalikes() -> None:
         paragraphs=[
             "The Privacy Brief - issue 37",
             "This week many of you received an email from Facebook that says: \"We're getting ready to expand our AI "
-            "at Meta experiences ... You have the right to object to the use of your information for these purposes.\"",
+            'at Meta experiences ... You have the right to object to the use of your information for these purposes."',
             "Here is how the process works: open the form, enter the email address of your account and a reason, then "
             "type in the confirmation code Meta emails you (it looks like 123456). Readers tell us the answer arrives "
-            "within minutes and reads: \"We will honour your objection for your public information, such as public "
-            "posts and comments.\"",
+            'within minutes and reads: "We will honour your objection for your public information, such as public '
+            'posts and comments."',
             "If you've already objected, you don't need to submit another request.",
             "Until next Sunday, the Privacy Brief team",
         ],
@@ -2186,11 +2747,19 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/forwarded-meta-approval-inline-from-friend",
         "A person forwards Meta's French approval inline ('TR: Votre opposition a été acceptée'); Meta's wording inside, sender is not Meta",
-        to=to, frm=f"Camille Dubois <{addr}>", subject="TR: Votre opposition a été acceptée",
-        date="Wed, 21 May 2025 09:30:12 +0200", sent_at="2025-05-21T07:30:12+00:00",
+        to=to,
+        frm=f"Camille Dubois <{addr}>",
+        subject="TR: Votre opposition a été acceptée",
+        date="Wed, 21 May 2025 09:30:12 +0200",
+        sent_at="2025-05-21T07:30:12+00:00",
         auth=own_domain_auth("example.fr", addr, "203.0.113.15", to),
-        helo="smtp.example.fr", ip="203.0.113.15", mid_domain="example.fr", dkim_domain="example.fr",
-        structure="plain", cte="8bit", lang="fr",
+        helo="smtp.example.fr",
+        ip="203.0.113.15",
+        mid_domain="example.fr",
+        dkim_domain="example.fr",
+        structure="plain",
+        cte="8bit",
+        lang="fr",
         extra=(("User-Agent", "Mozilla Thunderbird"),),
         paragraphs=[
             "Coucou, ça y est, Meta a accepté mon opposition. Tu devrais le faire aussi !",
@@ -2212,8 +2781,11 @@ def build_lookalikes() -> None:
     inner = meta_mail(
         "lookalikes/forwarded-meta-objection-code-as-attachment#inner",
         "",
-        sender="ig-security", to="priya.shah@example.com", date="Wed, 02 Oct 2024 20:58:10 +0100",
-        sent_at="2024-10-02T19:58:10+00:00", subject="Confirm your objection",
+        sender="ig-security",
+        to="priya.shah@example.com",
+        date="Wed, 02 Oct 2024 20:58:10 +0100",
+        sent_at="2024-10-02T19:58:10+00:00",
+        subject="Confirm your objection",
         content=Content(
             "en-GB",
             "Use this code to confirm your objection.",
@@ -2225,8 +2797,14 @@ def build_lookalikes() -> None:
                 "Thanks, the Instagram team",
             ),
         ),
-        kind="code", code="902184", purpose="objection", minutes=10, structure="plain", charset="us-ascii",
-        cte="7bit", store=False,
+        kind="code",
+        code="902184",
+        purpose="objection",
+        minutes=10,
+        structure="plain",
+        charset="us-ascii",
+        cte="7bit",
+        store=False,
     )
     path = "lookalikes/forwarded-meta-objection-code-as-attachment"
     to = "Rahul Mehta <rahul.mehta@example.net>"
@@ -2236,12 +2814,20 @@ def build_lookalikes() -> None:
         path,
         "A person forwards a genuine-looking Instagram objection-code mail as a message/rfc822 attachment (inner DKIM pass); outer sender is not Meta",
         headers=outside_headers(
-            path, to=to, frm=f"Priya Shah <{addr}>", subject="Fwd: Confirm your objection - is this real?",
-            date="Wed, 02 Oct 2024 21:15:40 +0100", mid=mid,
-            auth=own_domain_auth("example.com", addr, "203.0.113.77", to), helo="smtp.example.com", ip="203.0.113.77",
+            path,
+            to=to,
+            frm=f"Priya Shah <{addr}>",
+            subject="Fwd: Confirm your objection - is this real?",
+            date="Wed, 02 Oct 2024 21:15:40 +0100",
+            mid=mid,
+            auth=own_domain_auth("example.com", addr, "203.0.113.77", to),
+            helo="smtp.example.com",
+            ip="203.0.113.77",
             dkim_domain="example.com",
         ),
-        mid=mid, to=to, sent_at="2024-10-02T20:15:40+00:00",
+        mid=mid,
+        to=to,
+        sent_at="2024-10-02T20:15:40+00:00",
         attachment=inner.data,
         attachment_text=(
             "Hi Rahul,\n\nI filled in the Instagram objection form and got the mail below. Is it\n"
@@ -2255,11 +2841,17 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/instagram-lookalike-subdomain-login-code",
         "'390 572 is your Instagram code' from mail.instagram.com.account-verify.co (lookalike subdomain); HTML-only",
-        to=to, frm=f'"Instagram" <{addr}>', subject="390 572 is your Instagram code",
-        date="Sun, 09 Feb 2025 03:33:03 +0000", sent_at="2025-02-09T03:33:03+00:00",
+        to=to,
+        frm=f'"Instagram" <{addr}>',
+        subject="390 572 is your Instagram code",
+        date="Sun, 09 Feb 2025 03:33:03 +0000",
+        sent_at="2025-02-09T03:33:03+00:00",
         auth=own_domain_auth("mail.instagram.com.account-verify.co", addr, "185.100.87.41", to),
-        helo="mail.account-verify.co", ip="185.100.87.41", mid_domain="account-verify.co",
-        dkim_domain="mail.instagram.com.account-verify.co", structure="html",
+        helo="mail.account-verify.co",
+        ip="185.100.87.41",
+        mid_domain="account-verify.co",
+        dkim_domain="mail.instagram.com.account-verify.co",
+        structure="html",
         paragraphs=[
             "Hi chloe.martin,",
             "Someone tried to log in to your Instagram account. If this was you, please use the following code to "
@@ -2274,10 +2866,15 @@ def build_lookalikes() -> None:
     outside(
         "lookalikes/meta-address-in-display-name-only",
         "Display name is 'noreply@meta.com' but the address is alerts@meta-privacy-centre.com: a fake decline of an objection",
-        to=to, frm=f'"noreply@meta.com" <{addr}>', subject="Your objection to AI at Meta could not be processed",
-        date="Thu, 05 Jun 2025 16:48:27 +0200", sent_at="2025-06-05T14:48:27+00:00",
+        to=to,
+        frm=f'"noreply@meta.com" <{addr}>',
+        subject="Your objection to AI at Meta could not be processed",
+        date="Thu, 05 Jun 2025 16:48:27 +0200",
+        sent_at="2025-06-05T14:48:27+00:00",
         auth=own_domain_auth("meta-privacy-centre.com", addr, "193.233.48.9", to),
-        helo="mx.meta-privacy-centre.com", ip="193.233.48.9", mid_domain="meta-privacy-centre.com",
+        helo="mx.meta-privacy-centre.com",
+        ip="193.233.48.9",
+        mid_domain="meta-privacy-centre.com",
         dkim_domain="meta-privacy-centre.com",
         paragraphs=[
             "Hello,",
@@ -2293,25 +2890,36 @@ def build_lookalikes() -> None:
     content = Content(
         content.lang,
         content.preheader,
-        content.blocks[:-1]
-        + (
+        (
+            *content.blocks[:-1],
             "Bevestig binnen 24 uur je account om je bezwaar te behouden:",
-            Button("Account bevestigen", "https://facebook-privacy-centrum.com/bevestigen?id=317864"),
+            Button(
+                "Account bevestigen", "https://facebook-privacy-centrum.com/bevestigen?id=317864"
+            ),
             content.blocks[-1],
         ),
     )
     meta_mail(
         "lookalikes/spoofed-facebookmail-approval-nl-dkim-dmarc-fail",
         "Spoof: From notification@facebookmail.com, Dutch approval text, but the provider says dkim=fail and dmarc=fail (kind approved, untrusted; daan's account must stay pending)",
-        sender="fb-notification", to="Daan de Vries <daan.devries@example.nl>", date="Fri, 23 May 2025 08:02:51 +0200",
-        sent_at="2025-05-23T06:02:51+00:00", subject="We honoreren je bezwaar",
-        content=content, kind="approved", verdict="fail", spoof_ip="185.234.72.19",
+        sender="fb-notification",
+        to="Daan de Vries <daan.devries@example.nl>",
+        date="Fri, 23 May 2025 08:02:51 +0200",
+        sent_at="2025-05-23T06:02:51+00:00",
+        subject="We honoreren je bezwaar",
+        content=content,
+        kind="approved",
+        verdict="fail",
+        spoof_ip="185.234.72.19",
     )
     meta_mail(
         "lookalikes/spoofed-instagram-objection-code-forged-pass-below",
         "Spoof: Instagram objection code 771209; the provider's topmost Authentication-Results fails, a forged 'dkim=pass dmarc=pass' one sits below it (topmost wins)",
-        sender="ig-security", to="Noah Walker <noah.walker@example.com>", date="Sat, 31 May 2025 14:20:00 +0100",
-        sent_at="2025-05-31T13:20:00+00:00", subject="Your confirmation code",
+        sender="ig-security",
+        to="Noah Walker <noah.walker@example.com>",
+        date="Sat, 31 May 2025 14:20:00 +0100",
+        sent_at="2025-05-31T13:20:00+00:00",
+        subject="Your confirmation code",
         content=Content(
             "en-GB",
             "Use this code to confirm your objection.",
@@ -2323,14 +2931,22 @@ def build_lookalikes() -> None:
                 "Thanks, the Instagram team",
             ),
         ),
-        kind="code", code="771209", purpose="objection", minutes=10, verdict="fail", forged_pass_below=True,
+        kind="code",
+        code="771209",
+        purpose="objection",
+        minutes=10,
+        verdict="fail",
+        forged_pass_below=True,
         spoof_ip="45.155.205.233",
     )
     meta_mail(
         "lookalikes/spoofed-meta-com-rejected-dkim-pass-dmarc-fail",
         "Spoof: From noreply@meta.com with a decline; DKIM passes only for the sender's own relay domain and dmarc=fail (kind rejected, untrusted)",
-        sender="meta-noreply", to="Lars Eriksson <lars.eriksson@example.se>", date="Tue, 03 Jun 2025 11:45:09 +0200",
-        sent_at="2025-06-03T09:45:09+00:00", subject="We couldn't process your objection",
+        sender="meta-noreply",
+        to="Lars Eriksson <lars.eriksson@example.se>",
+        date="Tue, 03 Jun 2025 11:45:09 +0200",
+        sent_at="2025-06-03T09:45:09+00:00",
+        subject="We couldn't process your objection",
         content=Content(
             "en-GB",
             "We are unable to honour your objection.",
@@ -2339,11 +2955,15 @@ def build_lookalikes() -> None:
                 "We've reviewed your request to object to the use of your information for AI at Meta.",
                 "We are unable to honour your objection because we couldn't confirm that you own this account. To appeal "
                 "this decision, verify your identity within 48 hours.",
-                Button("Verify your identity", "https://meta-accounts-review.com/appeal?ref=5519203"),
+                Button(
+                    "Verify your identity", "https://meta-accounts-review.com/appeal?ref=5519203"
+                ),
                 "Meta Privacy Operations",
             ),
         ),
-        kind="rejected", verdict="dmarc-fail", spoof_ip="194.169.175.30",
+        kind="rejected",
+        verdict="dmarc-fail",
+        spoof_ip="194.169.175.30",
     )
 
 
@@ -2356,12 +2976,20 @@ def build_ordinary() -> None:
     outside(
         "ordinary/newsletter-tech-digest",
         "A tech newsletter with issue numbers, prices and a discount code SPRING20; multipart/alternative QP",
-        to=to, frm=f'"Byte Sized Weekly" <{addr}>', subject="Byte Sized #142: passkeys, new laptops and 20% off",
-        date="Fri, 07 Mar 2025 06:30:00 -0500", sent_at="2025-03-07T11:30:00+00:00",
+        to=to,
+        frm=f'"Byte Sized Weekly" <{addr}>',
+        subject="Byte Sized #142: passkeys, new laptops and 20% off",
+        date="Fri, 07 Mar 2025 06:30:00 -0500",
+        sent_at="2025-03-07T11:30:00+00:00",
         auth=own_domain_auth("bytesized.example.com", addr, "198.51.100.12", to),
-        helo="mta12.bytesized.example.com", ip="198.51.100.12", mid_domain="bytesized.example.com",
+        helo="mta12.bytesized.example.com",
+        ip="198.51.100.12",
+        mid_domain="bytesized.example.com",
         dkim_domain="bytesized.example.com",
-        extra=(("List-Unsubscribe", "<https://bytesized.example.com/u/81723>"), ("Precedence", "bulk")),
+        extra=(
+            ("List-Unsubscribe", "<https://bytesized.example.com/u/81723>"),
+            ("Precedence", "bulk"),
+        ),
         paragraphs=[
             "Byte Sized Weekly - issue 142",
             "Passkeys are finally everywhere: this week we look at how to move your accounts off passwords.",
@@ -2375,15 +3003,21 @@ def build_ordinary() -> None:
     outside(
         "ordinary/linkedin-data-archive-ready",
         "'Your LinkedIn data archive is ready!' (another platform's data export, not Meta)",
-        to=to, frm=f'"LinkedIn" <{addr}>', subject="Your LinkedIn data archive is ready!",
-        date="Mon, 16 Sep 2024 17:42:10 +0000", sent_at="2024-09-16T17:42:10+00:00",
+        to=to,
+        frm=f'"LinkedIn" <{addr}>',
+        subject="Your LinkedIn data archive is ready!",
+        date="Mon, 16 Sep 2024 17:42:10 +0000",
+        sent_at="2024-09-16T17:42:10+00:00",
         auth=(
             "dkim=pass (1024-bit key) header.d=linkedin.com header.i=@linkedin.com header.s=d2048-202308-04;\n"
             f"\tspf=pass (mx.example.org: domain of s-{digest('li')[:12]}@bounce.linkedin.com designates 108.174.0.215 as permitted sender) smtp.mailfrom=s-{digest('li')[:12]}@bounce.linkedin.com;\n"
             "\tdmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=linkedin.com"
         ),
-        helo="mailb-ae.linkedin.com", ip="108.174.0.215", mid_domain="ltx1-app1234.prod.linkedin.com",
-        mid_style="dotted", dkim_domain="linkedin.com",
+        helo="mailb-ae.linkedin.com",
+        ip="108.174.0.215",
+        mid_domain="ltx1-app1234.prod.linkedin.com",
+        mid_style="dotted",
+        dkim_domain="linkedin.com",
         paragraphs=[
             "Hi Anna,",
             "The first installment of your LinkedIn data archive is ready. You can download it from the Settings "
@@ -2398,15 +3032,23 @@ def build_ordinary() -> None:
     outside(
         "ordinary/google-data-ready-to-download",
         "'Your Google data is ready to download' (Google Takeout); multipart/alternative base64, CRLF",
-        to=to, frm=f'"Google" <{addr}>', subject="Your Google data is ready to download",
-        date="Sat, 16 Nov 2024 23:58:01 -0800", sent_at="2024-11-17T07:58:01+00:00",
+        to=to,
+        frm=f'"Google" <{addr}>',
+        subject="Your Google data is ready to download",
+        date="Sat, 16 Nov 2024 23:58:01 -0800",
+        sent_at="2024-11-17T07:58:01+00:00",
         auth=(
             "dkim=pass (2048-bit key) header.d=google.com header.i=@google.com header.s=20230601;\n"
             f"\tspf=pass (mx.example.net: domain of {addr} designates 209.85.220.73 as permitted sender) smtp.mailfrom={addr};\n"
             "\tdmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=google.com"
         ),
-        helo="mail-sor-f73.google.com", ip="209.85.220.73", mid_domain="google.com", mid_style="uuid",
-        dkim_domain="google.com", cte="base64", crlf=True,
+        helo="mail-sor-f73.google.com",
+        ip="209.85.220.73",
+        mid_domain="google.com",
+        mid_style="uuid",
+        dkim_domain="google.com",
+        cte="base64",
+        crlf=True,
         paragraphs=[
             "Your Google data is ready",
             "The Google data you requested on 15 November 2024 is ready. Your archive (2 files, 4.7 GB) includes "
@@ -2421,11 +3063,18 @@ def build_ordinary() -> None:
     outside(
         "ordinary/personal-mail-door-code-no-mime",
         "Personal mail without any MIME headers (RFC 5322 plain ASCII) mentioning a door code 2580 and a phone number",
-        to=to, frm=f"Tom Hughes <{addr}>", subject="Saturday dinner",
-        date="Fri, 13 Sep 2024 18:22:05 +0100", sent_at="2024-09-13T17:22:05+00:00",
+        to=to,
+        frm=f"Tom Hughes <{addr}>",
+        subject="Saturday dinner",
+        date="Fri, 13 Sep 2024 18:22:05 +0100",
+        sent_at="2024-09-13T17:22:05+00:00",
         auth=own_domain_auth("example.net", addr, "203.0.113.41", to),
-        helo="smtp.example.net", ip="203.0.113.41", mid_domain="example.net", mid_style="dotted",
-        dkim_domain="example.net", no_mime=True,
+        helo="smtp.example.net",
+        ip="203.0.113.41",
+        mid_domain="example.net",
+        mid_style="dotted",
+        dkim_domain="example.net",
+        no_mime=True,
         paragraphs=[
             "Hi Anna,",
             "Dinner on Saturday at 7:30? We're at flat 14 now; the door code is 2580. Call me on 07700 900123 if you "
@@ -2438,11 +3087,19 @@ def build_ordinary() -> None:
     outside(
         "ordinary/bank-verification-code-es-not-meta",
         "A bank's Spanish verification code ('Tu código de verificación es 551234') with an amount: a code, but not Meta's; plain UTF-8 8bit",
-        to=to, frm=f'"Banco Ejemplo" <{addr}>', subject="Tu código de verificación",
-        date="Thu, 22 May 2025 19:03:44 +0200", sent_at="2025-05-22T17:03:44+00:00",
+        to=to,
+        frm=f'"Banco Ejemplo" <{addr}>',
+        subject="Tu código de verificación",
+        date="Thu, 22 May 2025 19:03:44 +0200",
+        sent_at="2025-05-22T17:03:44+00:00",
         auth=own_domain_auth("bancoejemplo.example.com", addr, "198.51.100.90", to),
-        helo="mail.bancoejemplo.example.com", ip="198.51.100.90", mid_domain="bancoejemplo.example.com",
-        dkim_domain="bancoejemplo.example.com", structure="plain", cte="8bit", lang="es",
+        helo="mail.bancoejemplo.example.com",
+        ip="198.51.100.90",
+        mid_domain="bancoejemplo.example.com",
+        dkim_domain="bancoejemplo.example.com",
+        structure="plain",
+        cte="8bit",
+        lang="es",
         paragraphs=[
             "Hola, Javier:",
             "Tu código de verificación es 551234. Úsalo para autorizar la compra de 49,99 EUR en TIENDA ONLINE SL. "
@@ -2460,18 +3117,29 @@ def build_broken() -> None:
     meta_mail(
         "broken/approved-en-gb-no-date-header",
         "Genuine-looking UK approval with no Date header at all: sent_at null, error 'no Date header'",
-        sender="fb-notification", to="Ruth Evans <ruth.evans@example.org>", date=None, sent_at=None,
+        sender="fb-notification",
+        to="Ruth Evans <ruth.evans@example.org>",
+        date=None,
+        sent_at=None,
         received_at="Tue, 17 Sep 2024 08:30:00 +0000",
         subject="Your objection to the use of your information for AI at Meta",
-        content=approval_en("Ruth", us=False), kind="approved", error="no Date header",
+        content=approval_en("Ruth", us=False),
+        kind="approved",
+        error="no Date header",
     )
     meta_mail(
         "broken/notice-en-gb-x-unknown-charset",
-        "UK notice whose Content-Type says charset=\"x-unknown-charset\"; the body is plain ASCII and parses normally",
-        sender="fb-notification", to="Tom Hughes <tom.hughes@example.net>", date="Wed, 11 Sep 2024 19:20:00 +0100",
+        'UK notice whose Content-Type says charset="x-unknown-charset"; the body is plain ASCII and parses normally',
+        sender="fb-notification",
+        to="Tom Hughes <tom.hughes@example.net>",
+        date="Wed, 11 Sep 2024 19:20:00 +0100",
         sent_at="2024-09-11T18:20:00+00:00",
         subject="Learn how we'll use your information as we expand AI at Meta",
-        content=notice_en_gb("Tom"), kind="notice", structure="plain", charset="us-ascii", cte="7bit",
+        content=notice_en_gb("Tom"),
+        kind="notice",
+        structure="plain",
+        charset="us-ascii",
+        cte="7bit",
         charset_override="x-unknown-charset",
     )
 
@@ -2500,16 +3168,25 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     mbox_samples.append(
         (
             outside(
-                "archives/takeout-2024.mbox#newsletter", "", to=marco, frm=f'"Weekend Reads" <{addr}>',
+                "archives/takeout-2024.mbox#newsletter",
+                "",
+                to=marco,
+                frm=f'"Weekend Reads" <{addr}>',
                 subject="Weekend Reads: five long stories for a rainy Sunday",
-                date="Tue, 28 May 2024 07:00:00 +0000", sent_at="2024-05-28T07:00:00+00:00",
+                date="Tue, 28 May 2024 07:00:00 +0000",
+                sent_at="2024-05-28T07:00:00+00:00",
                 auth=own_domain_auth("letture.example.com", addr, "198.51.100.61", marco),
-                helo="out.letture.example.com", ip="198.51.100.61", mid_domain="letture.example.com",
-                dkim_domain="letture.example.com", structure="plain", cte="7bit", store=False,
+                helo="out.letture.example.com",
+                ip="198.51.100.61",
+                mid_domain="letture.example.com",
+                dkim_domain="letture.example.com",
+                structure="plain",
+                cte="7bit",
+                store=False,
                 paragraphs=[
                     "Weekend Reads - 28 May 2024",
                     "From the archive:\nThe lost recipes of Liguria, a 1984 interview with a lighthouse keeper, and why trains in Italy run on the left.",
-                    "From our readers:\n\"I read the lighthouse piece three times.\" - Giovanna, Genova",
+                    'From our readers:\n"I read the lighthouse piece three times." - Giovanna, Genova',
                     "Buona lettura!",
                 ],
             ),
@@ -2519,10 +3196,16 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     mbox_samples.append(
         (
             meta_mail(
-                "archives/takeout-2024.mbox#notice", "", sender="ig-noreply", to=marco,
-                date="Sat, 01 Jun 2024 10:14:22 +0200", sent_at="2024-06-01T08:14:22+00:00",
+                "archives/takeout-2024.mbox#notice",
+                "",
+                sender="ig-noreply",
+                to=marco,
+                date="Sat, 01 Jun 2024 10:14:22 +0200",
+                sent_at="2024-06-01T08:14:22+00:00",
                 subject="Stiamo aggiornando la nostra Informativa sulla privacy mentre espandiamo l'IA in Meta",
-                content=notice_it("marco.rossi", IG_FORM_2024, year=2024), kind="notice", store=False,
+                content=notice_it("marco.rossi", IG_FORM_2024, year=2024),
+                kind="notice",
+                store=False,
             ),
             "Inbox,Opened,Category Updates",
         )
@@ -2531,12 +3214,23 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     mbox_samples.append(
         (
             outside(
-                "archives/takeout-2024.mbox#personal", "", to=marco, frm=f"Luca Ferri <{addr}>",
-                subject="Re: calcetto giovedì", date="Mon, 10 Jun 2024 20:45:10 +0200",
+                "archives/takeout-2024.mbox#personal",
+                "",
+                to=marco,
+                frm=f"Luca Ferri <{addr}>",
+                subject="Re: calcetto giovedì",
+                date="Mon, 10 Jun 2024 20:45:10 +0200",
                 sent_at="2024-06-10T18:45:10+00:00",
                 auth=own_domain_auth("example.it", addr, "203.0.113.88", marco),
-                helo="smtp.example.it", ip="203.0.113.88", mid_domain="example.it", mid_style="dotted",
-                dkim_domain="example.it", structure="plain", cte="8bit", lang="it", store=False,
+                helo="smtp.example.it",
+                ip="203.0.113.88",
+                mid_domain="example.it",
+                mid_style="dotted",
+                dkim_domain="example.it",
+                structure="plain",
+                cte="8bit",
+                lang="it",
+                store=False,
                 paragraphs=[
                     "Ciao Marco,",
                     "giovedì alle 21:00 va benissimo, campo 3 come sempre. Porto io il pallone.",
@@ -2550,8 +3244,12 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     mbox_samples.append(
         (
             meta_mail(
-                "archives/takeout-2024.mbox#code", "", sender="ig-security", to=marco,
-                date="Wed, 12 Jun 2024 21:03:40 +0200", sent_at="2024-06-12T19:03:40+00:00",
+                "archives/takeout-2024.mbox#code",
+                "",
+                sender="ig-security",
+                to=marco,
+                date="Wed, 12 Jun 2024 21:03:40 +0200",
+                sent_at="2024-06-12T19:03:40+00:00",
                 subject="Codice di conferma per la tua richiesta",
                 content=Content(
                     "it",
@@ -2565,7 +3263,11 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
                         "Il team di Instagram",
                     ),
                 ),
-                kind="code", code="760394", purpose="objection", minutes=15, store=False,
+                kind="code",
+                code="760394",
+                purpose="objection",
+                minutes=15,
+                store=False,
             ),
             "Inbox,Opened,Category Updates",
         )
@@ -2573,10 +3275,16 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     mbox_samples.append(
         (
             meta_mail(
-                "archives/takeout-2024.mbox#approved", "", sender="ig-noreply", to=marco,
-                date="Thu, 13 Jun 2024 09:47:05 +0200", sent_at="2024-06-13T07:47:05+00:00",
+                "archives/takeout-2024.mbox#approved",
+                "",
+                sender="ig-noreply",
+                to=marco,
+                date="Thu, 13 Jun 2024 09:47:05 +0200",
+                sent_at="2024-06-13T07:47:05+00:00",
                 subject="Abbiamo accolto la tua opposizione",
-                content=approval_it("marco.rossi"), kind="approved", store=False,
+                content=approval_it("marco.rossi"),
+                kind="approved",
+                store=False,
             ),
             "Inbox,Opened,Category Updates",
         )
@@ -2585,12 +3293,20 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     mbox_samples.append(
         (
             outside(
-                "archives/takeout-2024.mbox#train", "", to=marco, frm=f'"Treni Italia Viaggi" <{addr}>',
+                "archives/takeout-2024.mbox#train",
+                "",
+                to=marco,
+                frm=f'"Treni Italia Viaggi" <{addr}>',
                 subject="Conferma di acquisto - Roma Termini > Firenze S.M.N.",
-                date="Fri, 14 Jun 2024 12:00:05 +0200", sent_at="2024-06-14T10:00:05+00:00",
+                date="Fri, 14 Jun 2024 12:00:05 +0200",
+                sent_at="2024-06-14T10:00:05+00:00",
                 auth=own_domain_auth("treni.example.com", addr, "198.51.100.77", marco),
-                helo="mail.treni.example.com", ip="198.51.100.77", mid_domain="treni.example.com",
-                dkim_domain="treni.example.com", lang="it", store=False,
+                helo="mail.treni.example.com",
+                ip="198.51.100.77",
+                mid_domain="treni.example.com",
+                dkim_domain="treni.example.com",
+                lang="it",
+                store=False,
                 paragraphs=[
                     "Gentile Marco Rossi,",
                     "grazie per aver acquistato con noi. Codice prenotazione (PNR): K7QX2M. Biglietto n. 2847561930.",
@@ -2605,7 +3321,7 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     for index, (sample, labels) in enumerate(mbox_samples):
         message = takeout_prefix(sample, labels)
         assert message.endswith(b"\n") and b"\r" not in message
-        when = parsedate_to_datetime(sample_date(sample.data)).astimezone(timezone.utc)
+        when = parsedate_to_datetime(sample_date(sample.data)).astimezone(UTC)
         thrid = message.split(b"\n", 1)[0].split(b": ")[1].decode()
         mbox += f"From {thrid}@xxx {when:%a %b %d %H:%M:%S +0000 %Y}\n".encode()
         mbox += mboxrd_escape(message) + b"\n"
@@ -2618,10 +3334,16 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     maildir.append(
         (
             meta_mail(
-                "archives/Maildir#notice", "", sender="fb-notification", to=sofia,
-                date="Wed, 16 Apr 2025 10:00:00 +0200", sent_at="2025-04-16T08:00:00+00:00",
+                "archives/Maildir#notice",
+                "",
+                sender="fb-notification",
+                to=sofia,
+                date="Wed, 16 Apr 2025 10:00:00 +0200",
+                sent_at="2025-04-16T08:00:00+00:00",
                 subject="Läs om hur vi använder din information för att förbättra AI hos Meta",
-                content=notice_sv("Sofia", FB_FORM_2025, "Facebook-teamet"), kind="notice", store=False,
+                content=notice_sv("Sofia", FB_FORM_2025, "Facebook-teamet"),
+                kind="notice",
+                store=False,
             ),
             "cur",
             ":2,S",
@@ -2631,12 +3353,28 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     maildir.append(
         (
             outside(
-                "archives/Maildir#personal", "", to=sofia, frm=f"Karin Lind <{addr}>", subject="Fika på lördag?",
-                date="Sat, 10 May 2025 09:12:00 +0200", sent_at="2025-05-10T07:12:00+00:00",
+                "archives/Maildir#personal",
+                "",
+                to=sofia,
+                frm=f"Karin Lind <{addr}>",
+                subject="Fika på lördag?",
+                date="Sat, 10 May 2025 09:12:00 +0200",
+                sent_at="2025-05-10T07:12:00+00:00",
                 auth=own_domain_auth("example.se", addr, "203.0.113.120", sofia),
-                helo="smtp.example.se", ip="203.0.113.120", mid_domain="example.se", mid_style="dotted",
-                dkim_domain="example.se", structure="plain", cte="8bit", lang="sv", store=False,
-                paragraphs=["Hej Sofia!", "Fika på lördag kl. 15:00? Portkoden är 1234, tredje våningen.", "Kram, Karin"],
+                helo="smtp.example.se",
+                ip="203.0.113.120",
+                mid_domain="example.se",
+                mid_style="dotted",
+                dkim_domain="example.se",
+                structure="plain",
+                cte="8bit",
+                lang="sv",
+                store=False,
+                paragraphs=[
+                    "Hej Sofia!",
+                    "Fika på lördag kl. 15:00? Portkoden är 1234, tredje våningen.",
+                    "Kram, Karin",
+                ],
             ),
             "cur",
             ":2,S",
@@ -2646,12 +3384,20 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     maildir.append(
         (
             outside(
-                "archives/Maildir#receipt", "", to=sofia, frm=f'"Nordic Books" <{addr}>',
-                subject="Orderbekräftelse #100245871", date="Mon, 19 May 2025 14:30:41 +0200",
+                "archives/Maildir#receipt",
+                "",
+                to=sofia,
+                frm=f'"Nordic Books" <{addr}>',
+                subject="Orderbekräftelse #100245871",
+                date="Mon, 19 May 2025 14:30:41 +0200",
                 sent_at="2025-05-19T12:30:41+00:00",
                 auth=own_domain_auth("nordicbooks.example.com", addr, "198.51.100.140", sofia),
-                helo="mail.nordicbooks.example.com", ip="198.51.100.140", mid_domain="nordicbooks.example.com",
-                dkim_domain="nordicbooks.example.com", lang="sv", store=False,
+                helo="mail.nordicbooks.example.com",
+                ip="198.51.100.140",
+                mid_domain="nordicbooks.example.com",
+                dkim_domain="nordicbooks.example.com",
+                lang="sv",
+                store=False,
                 paragraphs=[
                     "Tack för din beställning!",
                     "Ordernummer: 100245871. Totalt: 349,00 kr inklusive frakt.",
@@ -2666,8 +3412,12 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
     maildir.append(
         (
             meta_mail(
-                "archives/Maildir#code", "", sender="fb-security", to=sofia,
-                date="Tue, 27 May 2025 18:22:45 +0200", sent_at="2025-05-27T16:22:45+00:00",
+                "archives/Maildir#code",
+                "",
+                sender="fb-security",
+                to=sofia,
+                date="Tue, 27 May 2025 18:22:45 +0200",
+                sent_at="2025-05-27T16:22:45+00:00",
                 subject="Din verifieringskod",
                 content=Content(
                     "sv",
@@ -2681,7 +3431,12 @@ def build_archives() -> tuple[dict[str, bytes], list[dict]]:
                         "Facebook-teamet",
                     ),
                 ),
-                kind="code", code="530917", purpose="objection", minutes=60, structure="plain", cte="8bit",
+                kind="code",
+                code="530917",
+                purpose="objection",
+                minutes=60,
+                structure="plain",
+                cte="8bit",
                 store=False,
             ),
             "new",
@@ -2723,9 +3478,11 @@ def readme(archive_entries: list[dict]) -> bytes:
         "and ordinary mail. Each `<group>/<name>.eml` has `<name>.expected.json` beside it: what `tracker` must parse",
         "from it. Names say what a mail is. The facts behind the wording are in `/work/shared/meta-emails.md`.",
         "",
-        "The `.eml` files are the source of truth. `generate.py` (stdlib only, Python 3.11) reproduces every file here",
-        "byte for byte; `python sample_emails/generate.py --check` also decodes every mail with",
-        "`email.message_from_bytes(policy=email.policy.default)` and checks the expected JSON against it.",
+        "The `.eml` files are the source of truth. `generate.py` (stdlib only; checked with Python 3.11, 3.12 and",
+        "3.13) reproduces every file here byte for byte; `python sample_emails/generate.py --check` also decodes",
+        "every mail with `email.message_from_bytes(policy=email.policy.default)` and checks the expected JSON",
+        "against it (Date -> sent_at, To -> account, Message-ID, the trust rule, the code's digits in the text).",
+        "To change the corpus, edit `generate.py`, run it, and commit the regenerated files with it.",
         "",
         "## Expected JSON",
         "",
@@ -2741,7 +3498,7 @@ def readme(archive_entries: list[dict]) -> bytes:
         "- `trusted`: the From address's domain is Meta's and the topmost `Authentication-Results` does not say",
         "  `dkim=fail` or `dmarc=fail`. Untrusted mail never has a `code`, `code_purpose` or `code_valid_minutes`.",
         "- `code`: digits only (`418 207` -> `418207`, `FB-56099` -> `56099`). `code_purpose`: objection | login.",
-        "- `broken/approved-en-gb-no-date-header.expected.json` also has `\"error\": \"no Date header\"`.",
+        '- `broken/approved-en-gb-no-date-header.expected.json` also has `"error": "no Date header"`.',
         "",
         "## Account stories (for `tracker report`)",
         "",
@@ -2775,7 +3532,14 @@ def readme(archive_entries: list[dict]) -> bytes:
         "",
     ]
     for group in GROUP_INTRO:
-        out += [f"### {group}/", "", GROUP_INTRO[group], "", "| file | kind | platform | trusted | what it is |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            f"### {group}/",
+            "",
+            GROUP_INTRO[group],
+            "",
+            "| file | kind | platform | trusted | what it is |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for s in SAMPLES:
             if s.path.split("/")[0] != group:
                 continue
@@ -2790,7 +3554,7 @@ def readme(archive_entries: list[dict]) -> bytes:
         "",
         "`takeout-2024.mbox` is mboxrd (Gmail Takeout style `From ` lines, `>From ` escaped to `>>From `);",
         "`Maildir/` has `cur/`, `new/` and an empty `tmp/` (kept with `.gitkeep`). `expected.json` lists every",
-        "contained message as `{\"source\": ..., <the fields above>}`.",
+        'contained message as `{"source": ..., <the fields above>}`.',
         "",
         "| source | kind | platform | account | what it is |",
         "| --- | --- | --- | --- | --- |",
@@ -2811,7 +3575,9 @@ def readme(archive_entries: list[dict]) -> bytes:
                 "notice": "Swedish Facebook notice",
                 "code": "Swedish objection code 530917 ('Din verifieringskod'), unread in new/, no decision (pending)",
             }.get(entry["kind"], "ordinary mail (Swedish personal mail / book-shop receipt)")
-        out.append(f"| `{src}` | {entry['kind']} | {entry['platform'] or '-'} | {entry['account']} | {note} |")
+        out.append(
+            f"| `{src}` | {entry['kind']} | {entry['platform'] or '-'} | {entry['account']} | {note} |"
+        )
     out.append("")
     return "\n".join(out).encode()
 
@@ -2850,22 +3616,26 @@ def build_all() -> tuple[dict[str, bytes], list[tuple[str, bytes, dict]]]:
 
 
 def split_mboxrd(data: bytes) -> list[bytes]:
+    """The messages of an mboxrd file, `>From ` quoting undone (independent of build_archives)."""
     messages: list[list[bytes]] = []
-    for line in data.split(b"\n"):
+    for line in data.splitlines(keepends=True):
         if line.startswith(b"From "):
             messages.append([])
             continue
         if re.match(rb">+From ", line):
             line = line[1:]
         messages[-1].append(line)
-    # each message is followed by one empty separator line
-    return [b"\n".join(lines[:-1]) for lines in messages]
+    # each message is followed by one blank separator line that belongs to the mbox
+    return [b"".join(lines[:-1]) for lines in messages]
 
 
 def decoded_text(msg) -> str:
     parts = []
     for part in msg.walk():
-        if part.get_content_maintype() == "multipart" or part.get_content_type() == "message/rfc822":
+        if (
+            part.get_content_maintype() == "multipart"
+            or part.get_content_type() == "message/rfc822"
+        ):
             continue
         if part.get_content_maintype() != "text":
             continue
@@ -2915,8 +3685,8 @@ def verify(label: str, data: bytes, exp: dict) -> list[str]:
         err(f"unexpected keys {keys}")
     if b"\r\n" in data and data.count(b"\n") != data.count(b"\r\n"):
         err("mixed line endings")
-    for line in data.replace(b"\r\n", b"\n").split(b"\n"):
-        if len(line) > 998:
+    for raw_line in data.replace(b"\r\n", b"\n").split(b"\n"):
+        if len(raw_line) > 998:
             err("line longer than 998 octets")
     msg = message_from_bytes(data, policy=default_policy)
     for part in msg.walk():
@@ -2931,7 +3701,7 @@ def verify(label: str, data: bytes, exp: dict) -> list[str]:
             err("expected no Date header")
     else:
         dt = msg["Date"].datetime
-        if dt.tzinfo is None or dt.astimezone(timezone.utc).isoformat() != exp["sent_at"]:
+        if dt.tzinfo is None or dt.astimezone(UTC).isoformat() != exp["sent_at"]:
             err(f"Date {msg['Date']} is not {exp['sent_at']}")
     account = msg["To"].addresses[0].addr_spec.lower()
     if account != exp["account"]:
@@ -2964,7 +3734,9 @@ def verify(label: str, data: bytes, exp: dict) -> list[str]:
     if exp["code_valid_minutes"] is not None:
         text = top_level_text(msg)
         n = exp["code_valid_minutes"]
-        spoken = [str(n)] + (["1 hour", "1 heure", "1 hora", "1 timme", "1 Stunde"] if n == 60 else [])
+        spoken = [str(n)] + (
+            ["1 hour", "1 heure", "1 hora", "1 timme", "1 Stunde"] if n == 60 else []
+        )
         if not any(s in text for s in spoken):
             err(f"validity {n} not stated in the text")
     return errors
