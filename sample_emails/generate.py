@@ -3567,14 +3567,17 @@ def readme(archive_entries: list[dict]) -> bytes:
         "takeout-2024.mbox#4": "Italian approval ('Accoglieremo la tua opposizione')",
         "takeout-2024.mbox#5": "train ticket with a booking code and ticket number",
     }
+    maildir_notes = iter(
+        (
+            "Swedish Facebook notice",
+            "personal mail in Swedish with a door code 1234",
+            "book-shop order confirmation with an order number and an amount",
+            "Swedish objection code 530917 ('Din verifieringskod'), unread in new/, no decision (pending)",
+        )
+    )
     for entry in archive_entries:
         src = entry["source"]
-        note = notes.get(src)
-        if note is None:
-            note = {
-                "notice": "Swedish Facebook notice",
-                "code": "Swedish objection code 530917 ('Din verifieringskod'), unread in new/, no decision (pending)",
-            }.get(entry["kind"], "ordinary mail (Swedish personal mail / book-shop receipt)")
+        note = notes.get(src) or next(maildir_notes)
         out.append(
             f"| `{src}` | {entry['kind']} | {entry['platform'] or '-'} | {entry['account']} | {note} |"
         )
