@@ -16,7 +16,15 @@ from tracker.parse.classify import (
 from tracker.parse.codes import extract_code, extract_validity_minutes
 from tracker.parse.mime import Headers, MalformedMail, read_body, read_headers
 
-__all__ = ["MalformedMail", "parse_email"]
+__all__ = ["MalformedMail", "is_from_meta", "parse_email"]
+
+
+def is_from_meta(header_bytes: bytes) -> bool:
+    """Return True if a message's header block has a single From address on a Meta domain."""
+    try:
+        return platform_of_domain(read_headers(header_bytes).from_domain) is not None
+    except Exception:  # a broken header block: fetch the whole mail and let parse_email say why
+        return True
 
 
 def parse_email(raw: bytes, *, authserv_ids: Iterable[str] = ()) -> ParsedEmail:

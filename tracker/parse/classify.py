@@ -73,6 +73,7 @@ class LanguageRules:
 
     ai_at_meta: str  # names the AI-at-Meta programme
     objection: str  # names the objection itself
+    request: str  # a generic "your request" (decisions are often worded about the request)
     right_to_object: str  # offers the right to object (notices)
     approve: str  # in a sentence with `objection`: it will be honoured
     decline: str  # in a sentence with `objection`: it will not be honoured
@@ -83,93 +84,107 @@ class LanguageRules:
 LANGUAGES: dict[str, LanguageRules] = {
     "en": LanguageRules(
         ai_at_meta=r"\bai at meta\b|generative ai",
-        objection=r"\bobjection|\bobject(ed|ing)?\b|\brequest",
+        objection=r"\bobjection|\bobject(ed|ing)?\b",
+        request=r"\brequest",
         right_to_object=r"right to object|\bobject to\b|objection form",
         approve=r"\bhono(u)?r(ed|ing)?\b|\bapproved?\b|\bgranted\b|\baccepted\b",
         decline=r"unable to|can(no|')t|not able to|won't be able|\bdeclined?\b|not hono(u)?r|"
         r"\brejected\b|not been approved|could not|couldn't",
-        acknowledge=r"don't automatically fulfil|do not automatically fulfil|we('ve| have)? received|"
-        r"we('ll| will) review|under review|more information|need(s)? more details|"
-        r"review (it|them|your request)",
+        acknowledge=r"don't automatically fulfil|do not automatically fulfil|we('ve| have)? received your|"
+        r"we('ll| will) review|under review|need(s)? more (information|details)|"
+        r"provide (us with )?more information|review (it|them|your request)",
         conditional=r"^(if|once|when)\b|\bif (your|you)\b",
     ),
     "de": LanguageRules(
         ai_at_meta=r"\bki bei meta\b|generative(n|r)? ki",
-        objection=r"widerspruch|widersprechen|anfrage|antrag",
+        objection=r"widerspruch|widersprechen",
+        request=r"anfrage|antrag",
         right_to_object=r"recht,? (zu )?widersprechen|widerspruchsrecht|recht auf widerspruch|"
         r"widersprechen",
         approve=r"nachkommen|nachgekommen|stattgeben|stattgegeben|berücksichtig|genehmigt",
         decline=r"nicht nachkommen|nicht stattgeben|leider nicht|abgelehnt|nicht (möglich|berücksichtig)",
-        acknowledge=r"erhalten|prüfen|überprüfen|weitere informationen|nicht automatisch",
+        acknowledge=r"(haben|hat) (deine|ihre|deinen|ihren) \w+ erhalten|wir (werden|prüfen|überprüfen)|"
+        r"weitere informationen (benötigen|brauchen)|benötigen weitere informationen|nicht automatisch",
         conditional=r"^(wenn|falls|sobald)\b|\b(wenn|falls) (dein|ihr|du|sie)\b",
     ),
     "fr": LanguageRules(
         ai_at_meta=r"\bia (chez|de|à) meta\b|ia générative",
-        objection=r"opposition|vous opposer|t'opposer|objection|demande",
+        objection=r"opposition|vous opposer|t'opposer|objection",
+        request=r"demande",
         right_to_object=r"droit de (vous|t')opposer|droit d'opposition|(vous|t')opposer",
         approve=r"respect(er|erons|é|ée)|accéd(er|erons|é)|accept(er|erons|é|ée)|fait droit",
         decline=r"ne (pouvons|pourrons) pas|pas en mesure|refus(er|ée|é)|rejet(er|ée|é)|"
         r"ne sera pas",
-        acknowledge=r"avons (bien )?reçu|examiner|examinerons|plus d'informations|"
+        acknowledge=r"avons (bien )?reçu|examiner(ons)?|besoin de plus d'informations|"
         r"pas automatiquement",
         conditional=r"^(si|lorsque|quand)\b|\bsi (votre|vous|ta|tu)\b",
     ),
     "es": LanguageRules(
         ai_at_meta=r"\bia (en|de) meta\b|ia generativa",
-        objection=r"oposición|objeción|oponerte|oponerse|solicitud",
+        objection=r"oposición|objeción|oponerte|oponerse",
+        request=r"solicitud",
         right_to_object=r"derecho a (oponerte|oponerse|objetar)|oponerte|oponerse",
         approve=r"acept(ar|aremos|ado|ada)|respet(ar|aremos|ado|ada)|atender(emos)?",
         decline=r"no (podemos|podremos)|rechaz(ar|ado|ada)|deneg(ar|ado|ada)|no es posible",
-        acknowledge=r"hemos recibido|revisar(emos)?|más información|no (se )?(cumplimos|atienden) "
-        r"automáticamente",
+        acknowledge=r"hemos recibido|revisaremos|necesitamos más información|"
+        r"no (se )?(cumplimos|atienden|tramitamos) automáticamente|no .*automáticamente",
         conditional=r"^(si|cuando)\b|\bsi (tu|usted)\b",
     ),
     "it": LanguageRules(
         ai_at_meta=r"\bia (in|di) meta\b|ia generativa",
-        objection=r"opposizione|opporti|opporsi|richiesta",
+        objection=r"opposizione|opporti|opporsi",
+        request=r"richiesta",
         right_to_object=r"diritto di (opporti|opporsi)|opporti|opporsi",
         approve=r"accogli(ere|eremo|ere)|accolt[ao]|rispett(are|eremo|ata)|applicata|approvat[ao]",
         decline=r"non (possiamo|potremo|è possibile)|respint[ao]|rifiutat[ao]|non (verrà|sarà) "
         r"(accolt|applicat)",
-        acknowledge=r"abbiamo ricevuto|esaminer|valuter|ulteriori informazioni|non .*automaticamente",
+        acknowledge=r"abbiamo ricevuto|esaminer|valuter|abbiamo bisogno di ulteriori informazioni|"
+        r"non .*automaticamente",
         conditional=r"^(se|quando)\b|\bse (la tua|tu)\b",
     ),
     "nl": LanguageRules(
         ai_at_meta=r"\bai bij meta\b|generatieve ai",
-        objection=r"bezwaar|verzoek",
+        objection=r"bezwaar",
+        request=r"verzoek",
         right_to_object=r"recht (om )?bezwaar|bezwaar (te )?maken",
         approve=r"honoreren|gehonoreerd|inwilligen|ingewilligd|goedgekeurd|gehonoreerd",
         decline=r"niet (honoreren|inwilligen|gehonoreerd|ingewilligd)|kunnen .*niet|afgewezen|"
         r"helaas",
-        acknowledge=r"ontvangen|beoordelen|bekijken|meer informatie|niet automatisch",
+        acknowledge=r"hebben (je|uw) \w+ ontvangen|we (zullen|gaan) .*beoordelen|meer informatie nodig|"
+        r"niet automatisch",
         conditional=r"^(als|indien|wanneer)\b|\b(als|indien) (je|jouw|uw)\b",
     ),
     "pl": LanguageRules(
         ai_at_meta=r"\bai w meta\b|sztuczn\w+ inteligencj\w+ w meta|generatywn\w+ (ai|sztuczn)",
-        objection=r"sprzeciw\w*|wniosek|wniosku|prośb\w*",
+        objection=r"sprzeciw\w*",
+        request=r"wnios\w*|prośb\w*",
         right_to_object=r"prawo do (wniesienia )?sprzeciwu|sprzeciwić się|wnieść sprzeciw",
         approve=r"uwzględni\w*|zaakceptow\w*|rozpatrzon\w* pozytywnie|zatwierdz\w*",
         decline=r"nie (możemy|będziemy|uwzględni\w*|zostanie|został)|odrzuc\w*|odrzuon\w*",
-        acknowledge=r"otrzymaliśmy|rozpatrzymy|przeanalizujemy|więcej informacji|nie .*automatycznie",
+        acknowledge=r"otrzymaliśmy|rozpatrzymy|przeanalizujemy|potrzebujemy więcej informacji|"
+        r"nie .*automatycznie",
         conditional=r"^(jeśli|jeżeli|gdy)\b",
     ),
     "pt": LanguageRules(
         ai_at_meta=r"\bia (na|da) meta\b|ia generativa",
-        objection=r"oposição|objeção|opor-se|opor-te|solicitação|pedido",
+        objection=r"oposição|objeção|opor-se|opor-te",
+        request=r"solicitação|pedido",
         right_to_object=r"direito (de|a) (se )?opor|direito de oposição|opor-se|opor-te",
         approve=r"atender(emos)?|atendid[ao]|aceit(ar|aremos|a|o)|respeit(ar|aremos|ad[ao])|"
         r"aprovad[ao]",
         decline=r"não (podemos|poderemos|será|foi)|recusad[ao]|rejeitad[ao]|indeferid[ao]",
-        acknowledge=r"recebemos|analisar(emos)?|mais informações|não .*automaticamente",
+        acknowledge=r"recebemos|analisaremos|precisamos de mais informações|não .*automaticamente",
         conditional=r"^(se|quando)\b|\bse (a sua|você|tu)\b",
     ),
     "sv": LanguageRules(
         ai_at_meta=r"\bai hos meta\b|generativ ai",
-        objection=r"invändning\w*|invända|begäran",
+        objection=r"invändning\w*|invända",
+        request=r"begäran",
         right_to_object=r"rätt att invända|invända mot",
         approve=r"godkänn\w*|godkänt|godkänd|tillmötesgå\w*|beviljad|beviljat",
         decline=r"kan (tyvärr )?inte|inte (godkänn|tillmötesgå|beviljas)|avslag|avslå\w*|avvisad",
-        acknowledge=r"har tagit emot|mottagit|granska|mer information|inte automatiskt",
+        acknowledge=r"har tagit emot|har mottagit|kommer att granska|behöver mer information|"
+        r"inte automatiskt",
         conditional=r"^(om|när)\b",
     ),
 }
@@ -179,6 +194,7 @@ LANGUAGES: dict[str, LanguageRules] = {
 class _CompiledRules:
     ai_at_meta: re.Pattern[str]
     objection: re.Pattern[str]
+    request: re.Pattern[str]
     right_to_object: re.Pattern[str]
     approve: re.Pattern[str]
     decline: re.Pattern[str]
@@ -219,7 +235,7 @@ def split_sentences(text: str) -> list[str]:
 def classify_kind(subject: str, text: str, *, has_code: bool) -> Kind:
     """Return what a message from Meta is about, from its subject and decoded text."""
     whole = normalise(subject + "\n\n" + text)
-    if _RULES.objection.search(whole):
+    if _RULES.objection.search(whole) or _RULES.request.search(whole):
         # Whole-text checks first: most mails never need the sentence-by-sentence pass.
         may_decline = _RULES.decline.search(whole) is not None
         may_approve = _RULES.approve.search(whole) is not None
@@ -227,18 +243,21 @@ def classify_kind(subject: str, text: str, *, has_code: bool) -> Kind:
             decided = [
                 s
                 for s in split_sentences(whole)
-                if _RULES.objection.search(s) and not _RULES.conditional.search(s)
+                if (_RULES.objection.search(s) or _RULES.request.search(s))
+                and not _RULES.conditional.search(s)
             ]
             if may_decline and any(_RULES.decline.search(s) for s in decided):
                 return "rejected"
             if may_approve and any(_RULES.approve.search(s) for s in decided):
                 return "approved"
-        if not has_code and _RULES.acknowledge.search(whole):
-            return "received"
     if has_code:
         return "code"
     if _RULES.ai_at_meta.search(whole) and _RULES.right_to_object.search(whole):
         return "notice"
+    if _RULES.acknowledge.search(whole) and (
+        _RULES.objection.search(whole) or _RULES.request.search(whole)
+    ):
+        return "received"
     return "other"
 
 
