@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,17 @@ from tracker.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_emails"
-PUBLIC_CORPUS = ROOT.parent / "shared" / "corpus" / "public"
+
+
+def _find_public_corpus() -> Path:
+    """The shared corpus sits beside the checkout (CI, sessions); TRACKER_PUBLIC_CORPUS overrides."""
+    override = os.environ.get("TRACKER_PUBLIC_CORPUS")
+    candidates = [Path(override)] if override else []
+    candidates += [ROOT.parent / "shared" / "corpus" / "public", Path("/work/shared/corpus/public")]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+PUBLIC_CORPUS = _find_public_corpus()
 
 pytest_plugins = (
     ["tests.conftest_imap"] if (Path(__file__).parent / "conftest_imap.py").exists() else []
@@ -35,10 +47,14 @@ def ledger_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def run_cli(
     ledger_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., CliResult]:
+) -> Iterator[Callable[..., CliResult]]:
     """Run `tracker --db <tmp ledger> ARGS...` in-process, through the same main() as the script."""
     monkeypatch.setenv("TRACKER_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.delenv("TRACKER_DB", raising=False)
+    # main() configures the "tracker" logger (its own handler, no propagation); undo that
+    # afterwards so caplog works in the tests that follow.
+    logger = logging.getLogger("tracker")
+    saved = (logger.level, logger.propagate, list(logger.handlers))
 
     def run(*args: str, db: Path | str | None = None) -> CliResult:
         runner = CliRunner()
@@ -52,4 +68,7 @@ def run_cli(
                 code = 0
             return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
 
-    return run
+    yield run
+    logger.setLevel(saved[0])
+    logger.propagate = saved[1]
+    logger.handlers[:] = saved[2]
