@@ -136,7 +136,7 @@ def build_stats(lifecycles: Sequence[tuple[AccountReport, Lifecycle]], *, now: d
             and r.submitted_at is not None
             and (now - r.submitted_at).total_seconds() > usual
         ),
-        key=lambda w: -w["waiting_seconds"],
+        key=lambda w: -float(w["waiting_seconds"] or 0),
     )
     return {
         "turnaround": asdict(summarize(turnarounds)),

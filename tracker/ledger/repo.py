@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Executable, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -166,8 +166,11 @@ class Ledger:
         else:
             counts.duplicate += 1
 
-    def _insert_ignoring_duplicates(self, conn: Connection, table: object, row: dict) -> bool:
+    def _insert_ignoring_duplicates(
+        self, conn: Connection, table: Table, row: Mapping[str, object]
+    ) -> bool:
         dialect = conn.dialect.name
+        statement: Executable
         if dialect == "sqlite":
             statement = sqlite.insert(table).values(**row).on_conflict_do_nothing()
         elif dialect == "postgresql":
@@ -175,12 +178,12 @@ class Ledger:
         else:  # other databases: the unique constraint still guards, inside a savepoint
             with conn.begin_nested() as savepoint:
                 try:
-                    conn.execute(table.insert().values(**row))  # type: ignore[attr-defined]
+                    conn.execute(table.insert().values(**row))
                     return True
                 except SQLAlchemyError:
                     savepoint.rollback()
                     return False
-        return conn.execute(statement).rowcount == 1
+        return conn.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
     def _ensure_account(
         self, conn: Connection, address: str, platform: str, added_by: str, now: datetime
