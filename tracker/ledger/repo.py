@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Executable, Table, func, select, update
+from sqlalchemy import Engine, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -170,20 +170,19 @@ class Ledger:
         self, conn: Connection, table: Table, row: Mapping[str, object]
     ) -> bool:
         dialect = conn.dialect.name
-        statement: Executable
-        if dialect == "sqlite":
-            statement = sqlite.insert(table).values(**row).on_conflict_do_nothing()
-        elif dialect == "postgresql":
-            statement = postgresql.insert(table).values(**row).on_conflict_do_nothing()
-        else:  # other databases: the unique constraint still guards, inside a savepoint
-            with conn.begin_nested() as savepoint:
-                try:
-                    conn.execute(table.insert().values(**row))
-                    return True
-                except SQLAlchemyError:
-                    savepoint.rollback()
-                    return False
-        return conn.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+        key = next(iter(table.primary_key.columns))
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+            # RETURNING tells whether a row went in; rowcount is -1 on some drivers.
+            statement = insert(table).values(**row).on_conflict_do_nothing().returning(key)
+            return conn.execute(statement).first() is not None
+        with conn.begin_nested() as savepoint:  # other databases: the unique constraint guards
+            try:
+                conn.execute(table.insert().values(**row))
+                return True
+            except SQLAlchemyError:
+                savepoint.rollback()
+                return False
 
     def _ensure_account(
         self, conn: Connection, address: str, platform: str, added_by: str, now: datetime
