@@ -49,7 +49,8 @@ def run_cli(
     ledger_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., CliResult]]:
     """Run `tracker --db <tmp ledger> ARGS...` in-process, through the same main() as the script."""
-    monkeypatch.setenv("TRACKER_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # no default config
     monkeypatch.delenv("TRACKER_DB", raising=False)
     # main() configures the "tracker" logger (its own handler, no propagation); undo that
     # afterwards so caplog works in the tests that follow.

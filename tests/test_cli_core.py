@@ -312,3 +312,8 @@ def test_import_unreadable_directory_inside_tree_is_recorded(run_cli, tmp_path):
     finally:
         locked.chmod(0o755)
     assert json.loads(result.stdout)["malformed"] == 1
+
+
+def test_named_config_that_is_missing_is_an_error(run_cli, tmp_path):
+    result = run_cli("--config", str(tmp_path / "missing.toml"), "report")
+    assert result.exit_code == 5 and "missing.toml" in result.stderr

@@ -64,7 +64,8 @@ class Context:
     def settings(self, *, required: bool = True) -> Any:
         """Return the configuration; None if it is optional here and there is no file."""
         path = Path(self.config_path) if self.config_path else _default_config_path()
-        if not required and not path.exists():
+        # A config named by --config or TRACKER_CONFIG must exist; the default one is optional.
+        if not required and not self.config_path and not path.exists():
             return None
         from tracker.config import load_settings
 
@@ -106,6 +107,10 @@ def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) ->
     from tracker.logs import configure_logging
 
     configure_logging(verbose)
+    if config and not Path(config).is_file():
+        from tracker.errors import ConfigError
+
+        raise ConfigError(f"{config}: no such configuration file")
     ctx.obj = Context(db, config, verbose)
 
 
