@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from tracker.domain import PLATFORMS
-from tracker.errors import InputError, NotFoundError, TrackerError
+from tracker.errors import ConfigError, InputError, NotFoundError, TrackerError
 
 if TYPE_CHECKING:
     from tracker.ledger import Ledger
@@ -56,6 +56,21 @@ class Context:
 
             self._ledger = Ledger.open(self.db or self._configured_ledger_url())
         return self._ledger
+
+    def ledger_url(self) -> str:
+        """Return the ledger's SQLAlchemy URL (from --db, TRACKER_DB, the config, or the default)."""
+        from tracker.ledger.db import ledger_url
+
+        return ledger_url(self.db or self._configured_ledger_url())
+
+    def mailboxes(self, names: tuple[str, ...] = ()) -> tuple[Any, ...]:
+        """Return the configured mailboxes (only those named, if any); ConfigError if none."""
+        settings = self.settings()
+        if names:
+            return tuple(settings.mailbox(name) for name in names)
+        if not settings.mailboxes:
+            raise ConfigError(f"{settings.source}: no [[mailbox]] configured")
+        return tuple(settings.mailboxes)
 
     def _configured_ledger_url(self) -> str | None:
         settings = self.settings(required=False)
@@ -306,6 +321,132 @@ def code(
         click.echo(json.dumps(code_to_dict(found, now=now), indent=2))
     else:
         click.echo(found.code)
+
+
+# -- mailboxes (IMAP) --------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--mailbox",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Only this configured mailbox (repeatable).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="On a folder's first scan, only mail from this date on.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@pass_context
+def sync(obj: Context, names: tuple[str, ...], since: datetime | None, as_json: bool) -> None:
+    """Record new Meta mail from every configured mailbox and folder once, then exit.
+
+    Folders are opened read-only and nothing is marked read. A mailbox that fails is
+    reported on one line and the others are still synced; the exit status is then non-zero.
+    """
+    from tracker.sync import sync_mailbox
+
+    mailboxes = obj.mailboxes(names)
+    ledger = obj.ledger()
+    results = []
+    for mailbox in mailboxes:
+        result = sync_mailbox(
+            ledger,
+            mailbox,
+            since=since.date() if since else None,
+            authserv_ids=obj.authserv_ids(),
+        )
+        results.append(result)
+        for err in result.errors:
+            click.echo(f"tracker: {err}", err=True)
+        if not as_json:
+            for done in result.folders:
+                counts = done.counts
+                rescan = " (new UIDVALIDITY: rescanned)" if done.rescanned else ""
+                click.echo(
+                    f"Mailbox {result.mailbox}: {done.folder}: {done.candidates} candidates, "
+                    f"{counts.new} new, {counts.duplicate} duplicates{rescan}"
+                )
+    if as_json:
+        click.echo(json.dumps([_mailbox_sync_to_dict(r) for r in results], indent=2))
+    failures = [err for r in results for err in r.errors]
+    if failures:
+        raise SystemExit(_exit_status(failures[0]))
+
+
+def _mailbox_sync_to_dict(result: Any) -> dict[str, Any]:
+    return {
+        "mailbox": result.mailbox,
+        "ok": result.ok,
+        "errors": [str(err) for err in result.errors],
+        "folders": [
+            {
+                "folder": f.folder,
+                "uidvalidity": f.uidvalidity,
+                "last_uid": f.last_uid,
+                "candidates": f.candidates,
+                "fetched": f.fetched,
+                "rescanned": f.rescanned,
+                "new": f.counts.new,
+                "duplicate": f.counts.duplicate,
+                "ignored": f.counts.ignored,
+                "malformed": f.counts.malformed,
+            }
+            for f in result.folders
+        ],
+    }
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Check the configuration file and the mailboxes it names."""
+
+
+@config_group.command("check")
+@click.option(
+    "--mailbox", "names", multiple=True, metavar="NAME", help="Only this mailbox (repeatable)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@pass_context
+def config_check(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
+    """Connect to each mailbox and report what works: login, folders, IDLE, search."""
+    from tracker.sync import check_mailbox
+
+    mailboxes = obj.mailboxes(names)
+    reports = [check_mailbox(mailbox) for mailbox in mailboxes]
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "mailbox": r.mailbox,
+                        "ok": r.ok,
+                        "checks": [
+                            {"check": c.name, "status": c.status, "detail": c.detail}
+                            for c in r.checks
+                        ],
+                    }
+                    for r in reports
+                ],
+                indent=2,
+            )
+        )
+    else:
+        marks = {"ok": "ok  ", "fail": "FAIL", "no": "no  ", "skip": "--  "}
+        for report_ in reports:
+            click.echo(f"Mailbox {report_.mailbox}:")
+            for check in report_.checks:
+                detail = f": {check.detail}" if check.detail else ""
+                click.echo(f"  {marks[check.status]} {check.name}{detail}")
+    failures = [err for r in reports for err in r.errors]
+    for err in failures:
+        click.echo(f"tracker: {err}", err=True)
+    if failures:
+        raise SystemExit(_exit_status(failures[0]))
 
 
 # -- accounts, skipped, codes ------------------------------------------------------------

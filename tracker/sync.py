@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from tracker.domain import ParsedEmail, ReadMessage
+from tracker.errors import ConfigError, MailboxError, TrackerError
+from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import Checkpoint, plan_scan
 from tracker.ledger import FolderCheckpoint, Ledger, RecordCounts
 from tracker.mailfiles import RawMail, iter_mail
 from tracker.parse import is_from_meta, parse_email
 
 if TYPE_CHECKING:
+    from tracker.config import MailboxSettings
     from tracker.imap.client import MailboxConnection
+
+    Connector = Callable[[MailboxSettings], MailboxConnection]
 
 log = logging.getLogger(__name__)
 
@@ -187,3 +193,179 @@ def _as_cursor(checkpoint: FolderCheckpoint | None) -> Checkpoint | None:
         uidvalidity=checkpoint.uidvalidity,
         last_uid=checkpoint.last_uid,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxSync:
+    """What one pass over every folder of one mailbox did, and what failed."""
+
+    mailbox: str
+    folders: tuple[FolderSync, ...]
+    # One-line errors (MailboxError, or ConfigError when the secret could not be obtained).
+    errors: tuple[TrackerError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def sync_mailbox(
+    ledger: Ledger,
+    mailbox: MailboxSettings,
+    *,
+    since: date | None = None,
+    authserv_ids: Iterable[str] = (),
+    connect: Connector = connect_mailbox,
+) -> MailboxSync:
+    """Run `sync_folder` over each of the mailbox's folders on one connection; return the results.
+
+    A mailbox or configuration problem does not raise: it ends up in `errors`, so the caller
+    can go on with the other mailboxes. A missing folder does not stop the folders after it;
+    a lost connection does. Ledger errors do raise (no other mailbox could be recorded either).
+    """
+    try:
+        connection = connect(mailbox)
+    except (MailboxError, ConfigError) as err:
+        return MailboxSync(mailbox.name, (), (err,))
+    done: list[FolderSync] = []
+    errors: list[TrackerError] = []
+    with connection:
+        for folder in mailbox.folders:
+            try:
+                done.append(
+                    sync_folder(
+                        ledger,
+                        connection,
+                        mailbox.name,
+                        folder,
+                        since=since,
+                        authserv_ids=authserv_ids,
+                    )
+                )
+            except MailboxError as err:
+                errors.append(err)
+                if connection.closed:
+                    break
+    return MailboxSync(mailbox.name, tuple(done), tuple(errors))
+
+
+def error_reason(err: BaseException, mailbox: str) -> str:
+    """The error's one-line message without the leading mailbox name (for lines naming it)."""
+    text = str(err) or type(err).__name__
+    for prefix in (f"Mailbox {mailbox}: ", f"mailbox '{mailbox}': "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+CheckStatus = Literal["ok", "fail", "no"]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of `tracker config check`: "no" is a missing feature, not a failure."""
+
+    name: str
+    status: CheckStatus
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxCheck:
+    """What works on one mailbox, and the errors of what does not."""
+
+    mailbox: str
+    checks: tuple[Check, ...]
+    errors: tuple[TrackerError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_mailbox(
+    mailbox: MailboxSettings, *, connect: Connector = connect_mailbox
+) -> MailboxCheck:
+    """Log in to `mailbox` and try what tracker needs: each folder, IDLE, server-side search.
+
+    Nothing is changed on the server (EXAMINE and SEARCH only). Never raises for mailbox
+    or configuration problems: they become failed checks and `errors`.
+    """
+    name = mailbox.name
+    checks: list[Check] = []
+    errors: list[TrackerError] = []
+    try:
+        connection = connect(mailbox)
+    except (MailboxError, ConfigError) as err:
+        checks.append(Check("login", "fail", error_reason(err, name)))
+        return MailboxCheck(name, tuple(checks), (err,))
+    with connection:
+        checks.append(
+            Check(
+                "login",
+                "ok",
+                f"as {mailbox.username} on {mailbox.host}:{mailbox.port} ({mailbox.security}"
+                f"{', XOAUTH2' if mailbox.uses_oauth2 else ''})",
+            )
+        )
+        searchable: str | None = None
+        for folder in mailbox.folders:
+            try:
+                state = connection.examine(folder)
+            except MailboxError as err:
+                errors.append(err)
+                detail = error_reason(err, name)
+                if not connection.closed:
+                    detail += _folder_hint(connection, folder)
+                checks.append(Check(f"folder {folder}", "fail", detail))
+                if connection.closed:
+                    break
+                continue
+            searchable = searchable or folder
+            checks.append(
+                Check(
+                    f"folder {folder}",
+                    "ok",
+                    f"{state.exists} messages, UIDVALIDITY {state.uidvalidity}",
+                )
+            )
+        checks.append(
+            Check("IDLE", "ok", "mail is seen as it arrives")
+            if connection.supports_idle
+            else Check("IDLE", "no", "not offered: `tracker watch` polls instead")
+        )
+        if searchable is not None and not connection.closed:
+            checks.append(_check_search(connection, searchable, errors))
+        checks.append(
+            Check("Gmail X-GM-EXT-1", "ok", "searches with X-GM-RAW")
+            if connection.supports_gmail_search
+            else Check("Gmail X-GM-EXT-1", "no", "not Gmail: standard SEARCH FROM is used")
+        )
+    return MailboxCheck(name, tuple(checks), tuple(errors))
+
+
+def _check_search(connection: MailboxConnection, folder: str, errors: list[TrackerError]) -> Check:
+    try:
+        connection.examine(folder)
+        found = connection.search_candidates()
+    except MailboxError as err:
+        errors.append(err)
+        return Check("server-side search", "fail", error_reason(err, connection.name))
+    # search_candidates falls back to listing every UID when the server refuses the search.
+    if getattr(connection, "_search_fallback_logged", False):
+        return Check(
+            "server-side search",
+            "no",
+            "refused: every new message's headers are fetched and checked here (slower)",
+        )
+    return Check("server-side search", "ok", f"{len(found)} candidate(s) from Meta in {folder}")
+
+
+def _folder_hint(connection: MailboxConnection, folder: str) -> str:
+    try:
+        names = connection.list_folders()
+    except MailboxError:
+        return ""
+    by_lower = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(folder.lower(), list(by_lower), n=1)
+    return f" (did you mean '{by_lower[close[0]]}'?)" if close else ""
