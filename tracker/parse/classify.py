@@ -9,6 +9,7 @@ objection is honoured" and must not count as an approval.
 from __future__ import annotations
 
 import re
+import re._parser as _sre_parser  # to bound a pattern's first characters
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -203,7 +204,88 @@ class _CompiledRules:
 
 
 def _union(field: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{getattr(rules, field)})" for rules in LANGUAGES.values()))
+    return _compile_with_first_chars(
+        "|".join(f"(?:{getattr(rules, field)})" for rules in LANGUAGES.values())
+    )
+
+
+def _compile_with_first_chars(pattern: str) -> re.Pattern[str]:
+    """Return `pattern` compiled behind a lookahead for the characters a match can start with.
+
+    A union of nine languages' alternatives, most starting with \\b, would otherwise be tried
+    branch by branch at every position of the text; the lookahead rejects most positions with
+    one character test. It matches exactly where `pattern` does: the set is worked out from
+    the parsed pattern, and a pattern whose first character cannot be bounded is left alone.
+    """
+    first = _first_chars(pattern)
+    if not first:
+        return re.compile(pattern)
+    chars = "".join(re.escape(c) for c in sorted(first))
+    return re.compile(f"(?=[{chars}])(?:{pattern})")
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """Return every character a match of `pattern` can start with; None if that is unbounded."""
+    parsed = _sre_parser.parse(pattern)
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    chars, nullable = _first_of(list(parsed))
+    return None if chars is None or nullable else frozenset(chars)
+
+
+def _first_of(items: list[tuple[object, object]]) -> tuple[set[str] | None, bool]:
+    """(possible first characters or None for any, whether `items` can match the empty string)."""
+    c = _sre_parser
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width: the next item decides the first character
+        if op is c.LITERAL:
+            chars.add(chr(arg))  # type: ignore[arg-type]
+            return chars, False
+        if op is c.IN:
+            members = _class_members(arg)  # type: ignore[arg-type]
+            if members is None:
+                return None, False
+            return chars | members, False
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = arg  # type: ignore[misc]
+            if add_flags:
+                return None, False
+            found, nullable = _first_of(list(sub))
+        elif op is c.BRANCH:
+            found, nullable = set(), False
+            for alternative in arg[1]:  # type: ignore[index]
+                alt_chars, alt_nullable = _first_of(list(alternative))
+                if alt_chars is None:
+                    return None, False
+                found |= alt_chars
+                nullable = nullable or alt_nullable
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, sub = arg  # type: ignore[misc]
+            found, nullable = _first_of(list(sub))
+            nullable = nullable or low == 0
+        else:  # any character, a back-reference, a category...: no useful bound
+            return None, False
+        if found is None:
+            return None, False
+        chars |= found
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _class_members(items: list[tuple[object, object]]) -> set[str] | None:
+    c = _sre_parser
+    members: set[str] = set()
+    for op, arg in items:
+        if op is c.LITERAL:
+            members.add(chr(arg))  # type: ignore[arg-type]
+        elif op is c.RANGE and arg[1] - arg[0] <= 512:  # type: ignore[index,operator]
+            members.update(chr(i) for i in range(arg[0], arg[1] + 1))  # type: ignore[index,operator]
+        else:  # negated classes, \\w and other categories
+            return None
+    return members
 
 
 _RULES = _CompiledRules(*(_union(f) for f in _CompiledRules.__slots__))  # type: ignore[arg-type]
@@ -211,8 +293,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n\s*\n|\n(?=\s*[-•*])")
 # The Oct 2025 notice about ads and Meta AI offers no objection; these phrases mark Meta's
 # non-objection mail that nonetheless talks about AI.
 _PLATFORM_WORDS: tuple[tuple[Platform, re.Pattern[str]], ...] = (
-    ("threads", re.compile(r"\bthreads (code|account|konto|compte|cuenta|conta)\b|your threads")),
-    ("whatsapp", re.compile(r"\bwhatsapp (code|account|konto|compte|cuenta|conta)\b")),
+    (
+        "threads",
+        _compile_with_first_chars(
+            r"\bthreads (code|account|konto|compte|cuenta|conta)\b|your threads"
+        ),
+    ),
+    (
+        "whatsapp",
+        _compile_with_first_chars(r"\bwhatsapp (code|account|konto|compte|cuenta|conta)\b"),
+    ),
 )
 
 
@@ -261,7 +351,7 @@ def classify_kind(subject: str, text: str, *, has_code: bool) -> Kind:
     return "other"
 
 
-_LOGIN_SUBJECT = re.compile(
+_LOGIN_SUBJECT = _compile_with_first_chars(
     r"log ?in|sign ?up|anmeld|connexion|iniciar sesión|accesso|inloggen|logowani|entrar|logga in"
 )
 

@@ -61,7 +61,14 @@ def extract_code(subject: str, text: str) -> str | None:
     return best.digits if best else None
 
 
+# Removing noise only ever blanks characters out, so a text without a "code" word or without
+# three digits in a row has no candidate after cleaning either: skip the cleaning.
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
 def _closest_candidate(text: str) -> FoundCode | None:
+    if not _CODE_WORD.search(text) or not _THREE_DIGITS.search(text):
+        return None
     cleaned = text
     for pattern in _NOISE:
         cleaned = pattern.sub(lambda m: " " * len(m.group(0)), cleaned)
