@@ -336,13 +336,20 @@ class MailboxConnection:
         with self._call("connection lost") as client:
             client.noop()
 
-    def idle(self, timeout: float) -> bool:
+    def idle(
+        self,
+        timeout: float,
+        *,
+        interrupt: Callable[[], bool] | None = None,
+        check_every: float = 0.5,
+    ) -> bool:
         """Wait in IDLE up to `timeout` seconds; True as soon as new mail may have arrived.
 
-        Returns False when the time ran out quietly. Raises MailboxError "connection lost"
-        when the server goes away, with or without a BYE: imapclient's idle_check returns
-        an empty list rather than failing when the socket closes, so an early empty wake-up
-        is checked by ending IDLE, which needs the server's tagged answer.
+        Returns False when the time ran out quietly, or when `interrupt()` (asked every
+        `check_every` seconds, inside the one IDLE command) turns true. Raises MailboxError
+        "connection lost" when the server goes away, with or without a BYE: imapclient's
+        idle_check returns an empty list rather than failing when the socket closes, so an
+        early empty wake-up is checked by ending IDLE, which needs the server's tagged answer.
         """
         folder = self._selected()
         if not self.supports_idle:
@@ -352,10 +359,12 @@ class MailboxConnection:
         with self._call(action) as client:
             client.idle()
             while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                started = time.monotonic()
+                remaining = deadline - started
+                if remaining <= 0 or (interrupt is not None and interrupt()):
                     break
-                responses = client.idle_check(timeout=remaining)
+                wait = remaining if interrupt is None else min(remaining, check_every)
+                responses = client.idle_check(timeout=wait)
                 if _announces_mail(responses):
                     client.idle_done()
                     return True
@@ -363,7 +372,7 @@ class MailboxConnection:
                 if bye is not None:
                     self._drop()
                     raise self._guard.error(f"{action} (the server said BYE: {bye})")
-                if not responses and time.monotonic() < deadline - 0.01:
+                if not responses and time.monotonic() < started + wait - 0.01:
                     # Woken with nothing to read: noise, or the peer closed the socket.
                     _, late = client.idle_done()
                     if _announces_mail(late):
