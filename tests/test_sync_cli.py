@@ -186,3 +186,9 @@ def test_mailbox_option_and_missing_configuration(dovecot, imap_user, tmp_path, 
     assert none.exit_code == 5 and one_line(none.stderr) and "no [[mailbox]]" in none.stderr
     absent = run_cli("--config", str(tmp_path / "absent.toml"), "sync")
     assert absent.exit_code == 5 and one_line(absent.stderr)
+
+
+def test_help_of_new_commands_mentions_what_they_do(run_cli) -> None:
+    for command in (["sync"], ["watch"], ["config", "check"], ["code"]):
+        result = run_cli(*command, "--help")
+        assert result.exit_code == 0 and len(result.stdout) > 200

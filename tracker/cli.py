@@ -288,6 +288,19 @@ def stats(obj: Context, as_json: bool) -> None:
     "--login", "include_login", is_flag=True, help="Also consider login and sign-up codes."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the code with its details as JSON.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Wait up to SECONDS for a code recorded after the wait began (exit 1 on timeout).",
+)
+@click.option(
+    "--any",
+    "any_code",
+    is_flag=True,
+    help="With --wait: an unexpired code recorded earlier counts too (printed at once).",
+)
 @pass_context
 def code(
     obj: Context,
@@ -296,19 +309,39 @@ def code(
     include_expired: bool,
     include_login: bool,
     as_json: bool,
+    wait_seconds: float | None,
+    any_code: bool,
 ) -> None:
-    """Print the newest unexpired objection confirmation code (just the digits)."""
+    """Print the newest unexpired objection confirmation code (just the digits).
+
+    With --wait, a running `tracker watch` fills the ledger; without one, the configured
+    mailboxes' INBOXes are watched by this command until the code arrives.
+    """
     from tracker.render import code_to_dict
 
-    now = datetime.now(UTC)
+    if any_code and wait_seconds is None:
+        raise click.UsageError("--any only makes sense with --wait")
+    started = datetime.now(UTC)
     purposes = ("objection", "login") if include_login else ("objection",)
-    found = obj.ledger().latest_code(
-        account=account,
-        platform=platform,
-        purposes=purposes,
-        include_expired=include_expired,
-        now=now,
-    )
+    ledger = obj.ledger()
+
+    def find() -> Any:
+        fresh_only = wait_seconds is not None and not any_code
+        return ledger.latest_code(
+            account=account,
+            platform=platform,
+            purposes=purposes,
+            include_expired=include_expired,
+            recorded_after=started if fresh_only else None,
+            now=datetime.now(UTC),
+        )
+
+    found = find()
+    if found is None and wait_seconds is not None:
+        found = _wait_for_code(obj, ledger, find, wait_seconds)
+        if found is None:
+            raise NotFoundError(f"no new code arrived within {wait_seconds:g} s")
+    now = datetime.now(UTC)
     if found is None:
         scope = " ".join(
             filter(None, [account and f"for {account}", platform and f"on {platform}"])
@@ -321,6 +354,29 @@ def code(
         click.echo(json.dumps(code_to_dict(found, now=now), indent=2))
     else:
         click.echo(found.code)
+
+
+def _wait_for_code(obj: Context, ledger: Ledger, find: Callable[[], Any], seconds: float) -> Any:
+    """Wait for `find` to return a code: poll the ledger a daemon fills, or watch ourselves."""
+    from tracker.daemon import wait_for_code, watch_lock_held
+
+    if watch_lock_held(obj.ledger_url()):
+        log.info("A tracker watch holds this ledger; waiting for it to record a code")
+        return wait_for_code(find, timeout=seconds)
+    settings = obj.settings(required=False)
+    if settings is None or not settings.mailboxes:
+        raise ConfigError(
+            "cannot wait for a code: no `tracker watch` is running on this ledger and "
+            "no mailbox is configured (see `tracker config check`)"
+        )
+    log.info("No tracker watch is running; watching the INBOX of each mailbox meanwhile")
+    return wait_for_code(
+        find,
+        timeout=seconds,
+        ledger=ledger,
+        mailboxes=settings.mailboxes,
+        authserv_ids=settings.authserv_ids,
+    )
 
 
 # -- mailboxes (IMAP) --------------------------------------------------------------------
@@ -447,6 +503,67 @@ def config_check(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"tracker: {err}", err=True)
     if failures:
         raise SystemExit(_exit_status(failures[0]))
+
+
+@cli.command()
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per log line (for journald and log shippers).",
+)
+@click.option(
+    "--mailbox", "names", multiple=True, metavar="NAME", help="Only this mailbox (repeatable)."
+)
+@click.option(
+    "--reconcile-seconds",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    envvar="TRACKER_RECONCILE_SECONDS",
+    help="How often every folder gets a full pass anyway (env TRACKER_RECONCILE_SECONDS).",
+)
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.5),
+    default=60,
+    show_default=True,
+    envvar="TRACKER_POLL_SECONDS",
+    help="How often to look for mail on servers without IDLE (env TRACKER_POLL_SECONDS).",
+)
+@pass_context
+def watch(
+    obj: Context,
+    log_format: str,
+    names: tuple[str, ...],
+    reconcile_seconds: float,
+    poll_seconds: float,
+) -> None:
+    """Watch every configured mailbox folder (IDLE, or polling) and record Meta's mail as it lands.
+
+    Runs until SIGTERM or Ctrl-C. Only one watcher may use a ledger at a time.
+    """
+    import threading
+
+    from tracker.daemon import WatchLock, WatchOptions, lock_path, run_watch, stop_on_signals
+    from tracker.logs import configure_logging
+
+    configure_logging(max(obj.verbose, 1), json_format=log_format == "json")
+    mailboxes = obj.mailboxes(names)
+    with WatchLock(lock_path(obj.ledger_url())):
+        ledger = obj.ledger()
+        stop = threading.Event()
+        with stop_on_signals(stop):
+            run_watch(
+                ledger,
+                mailboxes,
+                stop=stop,
+                options=WatchOptions(
+                    reconcile_seconds=reconcile_seconds, poll_seconds=poll_seconds
+                ),
+                authserv_ids=obj.authserv_ids(),
+            )
 
 
 # -- accounts, skipped, codes ------------------------------------------------------------

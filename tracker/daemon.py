@@ -1,0 +1,538 @@
+"""The watcher: one IDLE (or polling) loop per mailbox folder, reconnects, a scheduled
+reconciliation pass, one watcher per ledger, and a clean stop on SIGTERM and Ctrl-C.
+
+The scheduler wiring is kept trivial (APScheduler only raises a flag on each folder watcher);
+every decision lives in `FolderWatcher` and the plain functions below, which tests drive
+directly. Recording itself is `sync.sync_folder`: read-only EXAMINE, BODY.PEEK, and the
+checkpoint committed with each batch, so a watcher killed at any moment loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from tracker.errors import ConfigError, LedgerError, MailboxError
+from tracker.sync import FolderSync, connect_mailbox, error_reason, sync_folder
+
+if TYPE_CHECKING:
+    from tracker.config import MailboxSettings
+    from tracker.domain import CodeRecord
+    from tracker.imap.client import MailboxConnection
+    from tracker.ledger import Ledger
+
+    Connector = Callable[[MailboxSettings], MailboxConnection]
+
+log = logging.getLogger(__name__)
+
+# How often a waiting thread looks at the stop flag: SIGTERM must end the daemon within a second.
+STOP_CHECK_SECONDS = 0.5
+DEFAULT_RECONCILE_SECONDS = 600.0
+DEFAULT_POLL_SECONDS = 60.0
+# How long `stop()` waits for the folder threads before leaving them (they are daemon threads
+# and every ledger write is one transaction, so abandoning one mid-batch loses nothing).
+STOP_JOIN_SECONDS = 0.8
+
+State = Literal["starting", "up", "down", "stopped"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchOptions:
+    """Timings of the watcher; the defaults suit real servers, tests shorten them."""
+
+    reconcile_seconds: float = DEFAULT_RECONCILE_SECONDS
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+    backoff_initial_seconds: float = 1.0
+    backoff_cap_seconds: float = 300.0
+    stop_check_seconds: float = STOP_CHECK_SECONDS
+
+
+def backoff_delay(
+    attempt: int, *, initial: float, cap: float, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait before reconnect attempt `attempt` (1-based).
+
+    Exponential (initial, 2x, 4x ...) up to `cap`, with jitter: a random point in the upper
+    half, so many watchers cut off by one outage do not all come back at the same instant.
+    """
+    ceiling = min(cap, initial * 2 ** max(0, min(attempt - 1, 30)))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def wait_or_stop(
+    stop: threading.Event,
+    seconds: float,
+    *,
+    wake: threading.Event | None = None,
+    slice_seconds: float = STOP_CHECK_SECONDS,
+) -> bool:
+    """Sleep up to `seconds`; True as soon as `wake` is set, False on time-out or stop."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        step = min(slice_seconds, remaining)
+        if wake is None:
+            stop.wait(step)
+        elif wake.wait(step):
+            return True
+    return False
+
+
+class FolderWatcher:
+    """Keeps one folder of one mailbox recorded: connect, catch up, then IDLE or poll.
+
+    `run()` only returns once `stop` is set. Any failure (server gone, refused login, a
+    password command that fails, a busy ledger) is logged once per state change and retried
+    with backoff; after every (re)connect the folder is synced before waiting again, so mail
+    that arrived meanwhile is caught up.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        mailbox: MailboxSettings,
+        folder: str,
+        *,
+        stop: threading.Event,
+        options: WatchOptions | None = None,
+        authserv_ids: Iterable[str] = (),
+        connect: Connector = connect_mailbox,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.mailbox = mailbox
+        self.folder = folder
+        self.stop = stop
+        self.options = options or WatchOptions()
+        self.authserv_ids = tuple(authserv_ids)
+        self.connect = connect
+        self.rng = rng or random.Random()
+        self.state: State = "starting"
+        self.syncs = 0  # passes completed: tests wait on it
+        self.failures = 0  # consecutive failed attempts since the last good connection
+        self._sync_requested = threading.Event()
+        self._down_since: float | None = None
+
+    @property
+    def subject(self) -> str:
+        return f"Mailbox {self.mailbox.name}: folder {self.folder}"
+
+    def request_sync(self) -> None:
+        """Ask for a sync pass as soon as the watcher is between waits (reconciliation)."""
+        self._sync_requested.set()
+
+    # ------------------------------------------------------------------------- loop
+
+    def run(self) -> None:
+        """Watch until `stop` is set; never raises."""
+        try:
+            while not self.stop.is_set():
+                try:
+                    self.serve_once()
+                except Exception as err:  # a watcher outlives any failure and retries
+                    if self.stop.is_set():
+                        break
+                    self._went_down(err)
+                    wait_or_stop(
+                        self.stop,
+                        backoff_delay(
+                            self.failures,
+                            initial=self.options.backoff_initial_seconds,
+                            cap=self.options.backoff_cap_seconds,
+                            rng=self.rng,
+                        ),
+                        slice_seconds=self.options.stop_check_seconds,
+                    )
+        finally:
+            self.state = "stopped"
+            log.debug("%s: stopped", self.subject)
+
+    def serve_once(self) -> None:
+        """Connect, catch up, then wait for mail until `stop`; raises when the session fails."""
+        connection = self.connect(self.mailbox)
+        with connection:
+            if self.stop.is_set():
+                return
+            self._sync_requested.clear()
+            result = self.sync(connection)
+            self._came_up(connection, result)
+            self.listen(connection)
+
+    def sync(self, connection: MailboxConnection) -> FolderSync:
+        """One sync_folder pass on `connection`; logs what it recorded, never the content."""
+        result = sync_folder(
+            self.ledger,
+            connection,
+            self.mailbox.name,
+            self.folder,
+            authserv_ids=self.authserv_ids,
+        )
+        self.syncs += 1
+        counts = result.counts
+        if counts.new or counts.malformed:
+            log.info(
+                "%s: recorded %d new message(s), %d malformed, up to UID %d",
+                self.subject,
+                counts.new,
+                counts.malformed,
+                result.last_uid,
+            )
+        return result
+
+    def listen(self, connection: MailboxConnection) -> None:
+        """Wait for mail (IDLE, or polling) and sync on every wake-up.
+
+        One IDLE command lasts up to `idle_renew_seconds` (far inside the 29 minutes after
+        which servers may drop it), then a sync pass renews it with a fresh EXAMINE. Inside
+        it the stop flag and reconciliation requests are looked at every `stop_check_seconds`.
+        """
+        idle = connection.supports_idle
+        every = self.mailbox.idle_renew_seconds if idle else self.options.poll_seconds
+        next_pass = time.monotonic() + every
+        slice_seconds = self.options.stop_check_seconds
+        while not self.stop.is_set():
+            due = self._sync_requested.is_set() or time.monotonic() >= next_pass
+            if not due:
+                remaining = max(0.01, next_pass - time.monotonic())
+                if idle:
+                    due = connection.idle(
+                        remaining, interrupt=self._interrupted, check_every=slice_seconds
+                    )
+                else:
+                    due = wait_or_stop(
+                        self.stop,
+                        remaining,
+                        wake=self._sync_requested,
+                        slice_seconds=slice_seconds,
+                    )
+            if due and not self.stop.is_set():
+                self._sync_requested.clear()
+                self.sync(connection)
+                next_pass = time.monotonic() + every
+
+    def _interrupted(self) -> bool:
+        return self.stop.is_set() or self._sync_requested.is_set()
+
+    # ------------------------------------------------------------------ state changes
+
+    def _came_up(self, connection: MailboxConnection, result: FolderSync) -> None:
+        how = (
+            "IDLE"
+            if connection.supports_idle
+            else f"no IDLE, polling every {self.options.poll_seconds:g} s"
+        )
+        caught_up = f"{result.counts.new} new message(s) recorded"
+        if self.state == "down" and self._down_since is not None:
+            away = time.monotonic() - self._down_since
+            log.warning("%s: reconnected after %.0f s (%s); %s", self.subject, away, how, caught_up)
+        else:
+            log.info("%s: connected (%s); %s", self.subject, how, caught_up)
+        self.state = "up"
+        self.failures = 0
+        self._down_since = None
+
+    def _went_down(self, err: Exception) -> None:
+        self.failures += 1
+        reason = error_reason(err, self.mailbox.name)
+        known = isinstance(err, LedgerError | MailboxError | ConfigError)
+        if self.state == "down":
+            log.debug("%s: still failing (attempt %d): %s", self.subject, self.failures, reason)
+            return
+        verb = "disconnected" if self.state == "up" else "cannot connect"
+        if known:
+            log.warning("%s: %s: %s; retrying with backoff", self.subject, verb, reason)
+        else:
+            log.error(
+                "%s: %s: unexpected %s; retrying with backoff",
+                self.subject,
+                verb,
+                type(err).__name__,
+                exc_info=True,
+            )
+        self.state = "down"
+        self._down_since = time.monotonic()
+
+
+# ------------------------------------------------------------------------------ wiring
+
+
+def request_reconciliation(watchers: Iterable[FolderWatcher]) -> None:
+    """The scheduled job: ask every folder watcher for a full pass."""
+    for watcher in watchers:
+        watcher.request_sync()
+
+
+@dataclass
+class Watch:
+    """Running folder watchers, their threads and the reconciliation scheduler."""
+
+    stop: threading.Event
+    watchers: list[FolderWatcher]
+    threads: list[threading.Thread] = field(default_factory=list)
+    scheduler: BackgroundScheduler | None = None
+
+    def close(self, timeout: float = STOP_JOIN_SECONDS) -> None:
+        """Stop everything; returns within about `timeout` seconds."""
+        self.stop.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_watch(
+    ledger: Ledger,
+    mailboxes: Sequence[MailboxSettings],
+    *,
+    stop: threading.Event | None = None,
+    options: WatchOptions | None = None,
+    authserv_ids: Iterable[str] = (),
+    connect: Connector = connect_mailbox,
+    folders: Sequence[str] | None = None,
+) -> Watch:
+    """Start one thread per (mailbox, folder) and the reconciliation job; return the Watch.
+
+    `folders` replaces every mailbox's configured folders (`code --wait` watches INBOX only).
+    """
+    options = options or WatchOptions()
+    stop = stop or threading.Event()
+    authserv = tuple(authserv_ids)
+    watchers = [
+        FolderWatcher(
+            ledger,
+            mailbox,
+            folder,
+            stop=stop,
+            options=options,
+            authserv_ids=authserv,
+            connect=connect,
+        )
+        for mailbox in mailboxes
+        for folder in (folders or mailbox.folders)
+    ]
+    watch = Watch(stop=stop, watchers=watchers)
+    for watcher in watchers:
+        thread = threading.Thread(
+            target=watcher.run,
+            name=f"watch {watcher.mailbox.name}/{watcher.folder}",
+            daemon=True,
+        )
+        thread.start()
+        watch.threads.append(thread)
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(
+        request_reconciliation,
+        "interval",
+        seconds=options.reconcile_seconds,
+        args=[watchers],
+        id="reconcile",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.start()
+    watch.scheduler = scheduler
+    return watch
+
+
+def run_watch(
+    ledger: Ledger,
+    mailboxes: Sequence[MailboxSettings],
+    *,
+    stop: threading.Event,
+    options: WatchOptions | None = None,
+    authserv_ids: Iterable[str] = (),
+    connect: Connector = connect_mailbox,
+) -> None:
+    """Watch every folder of every mailbox until `stop` is set, then stop cleanly."""
+    options = options or WatchOptions()
+    folders = sum(len(m.folders) for m in mailboxes)
+    log.info(
+        "Watching %d folder(s) in %d mailbox(es); reconciliation every %g s",
+        folders,
+        len(mailboxes),
+        options.reconcile_seconds,
+    )
+    with start_watch(
+        ledger, mailboxes, stop=stop, options=options, authserv_ids=authserv_ids, connect=connect
+    ):
+        while not stop.wait(options.stop_check_seconds):
+            pass
+    log.info("Stopped watching")
+
+
+@contextlib.contextmanager
+def stop_on_signals(
+    stop: threading.Event, signals: Sequence[signal.Signals] = (signal.SIGTERM, signal.SIGINT)
+) -> Iterator[None]:
+    """Turn SIGTERM and Ctrl-C into `stop.set()` while the block runs (main thread only)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("Received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+# ------------------------------------------------------------------------------ codes
+
+
+def wait_for_code(
+    find: Callable[[], CodeRecord | None],
+    *,
+    timeout: float,
+    ledger: Ledger | None = None,
+    mailboxes: Sequence[MailboxSettings] = (),
+    options: WatchOptions | None = None,
+    authserv_ids: Iterable[str] = (),
+    connect: Connector = connect_mailbox,
+    poll_seconds: float = 0.2,
+) -> CodeRecord | None:
+    """The first code `find` returns within `timeout` seconds, or None.
+
+    `find` reads the ledger. With `mailboxes` (and `ledger`), their INBOXes are watched here
+    meanwhile, with the daemon's own folder watchers; without, something else (a running
+    `tracker watch`) must be filling the ledger.
+    """
+    deadline = time.monotonic() + timeout
+    watch = None
+    if mailboxes and ledger is not None:
+        watch = start_watch(
+            ledger,
+            mailboxes,
+            options=options,
+            authserv_ids=authserv_ids,
+            connect=connect,
+            folders=("INBOX",),
+        )
+    try:
+        while True:
+            found = find()
+            if found is not None:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            time.sleep(min(poll_seconds, remaining))
+    finally:
+        if watch is not None:
+            watch.close()
+
+
+# ------------------------------------------------------------------------------- lock
+
+
+def lock_path(url: str) -> Path | None:
+    """Where the watch lock of the ledger at `url` lives; None for an in-memory SQLite ledger.
+
+    SQLite: `<ledger file>.watch.lock` beside the ledger. Other databases: a file named after
+    a hash of the URL (password left out) in the user's state folder, so it only keeps out a
+    second watcher on the same machine.
+    """
+    if url.startswith("sqlite"):
+        database = url.split("://", 1)[1][1:] if "://" in url else ""
+        database = database.split("?", 1)[0]
+        if database in ("", ":memory:"):
+            return None
+        return Path(database).expanduser().resolve().with_name(Path(database).name + ".watch.lock")
+    from platformdirs import user_state_dir
+
+    from tracker.ledger.db import describe
+
+    digest = hashlib.sha256(describe(url).encode()).hexdigest()[:16]
+    return Path(user_state_dir("tracker")) / f"watch-{digest}.lock"
+
+
+class WatchLock:
+    """An exclusive `flock` on the ledger's lock file, held while `tracker watch` runs."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> WatchLock:
+        """Take the lock; LedgerError naming the holder's pid if another watcher has it."""
+        if self.path is None:
+            return self
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise LedgerError(f"cannot create the watch lock {self.path}: {err.strerror}") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            who = f" (pid {holder})" if holder else ""
+            raise LedgerError(
+                f"another `tracker watch`{who} already watches this ledger (lock {self.path})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+    def __enter__(self) -> WatchLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        return int(os.pread(fd, 32, 0).decode().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+def watch_lock_held(url: str) -> bool:
+    """True while some `tracker watch` (in any process) holds the ledger's watch lock."""
+    path = lock_path(url)
+    if path is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
