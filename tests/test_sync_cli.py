@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,19 @@ def test_help_of_new_commands_mentions_what_they_do(run_cli) -> None:
     for command in (["sync"], ["watch"], ["config", "check"], ["code"]):
         result = run_cli(*command, "--help")
         assert result.exit_code == 0 and len(result.stdout) > 200
+
+
+def test_readme_documents_the_watcher() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Watching mailboxes (IMAP)", 1)[1]
+    for needle in (
+        "tracker sync",
+        "tracker watch",
+        "tracker config check",
+        "code --wait",
+        "password_command",
+        "oauth2_token_command",
+        "systemctl --user enable --now tracker-watch",
+        "authserv_ids",
+    ):
+        assert needle in section, needle
