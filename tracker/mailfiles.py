@@ -1,7 +1,9 @@
 """Reading mail from files: single .eml files, folders of them, mbox files and Maildirs.
 
 Everything here yields raw bytes with a `source` that says where they came from; nothing here
-parses or records. An mbox is streamed, so a multi-gigabyte Takeout archive never sits in memory.
+parses or records. An mbox is streamed, so a multi-gigabyte Takeout archive never sits in memory,
+and no single message is held beyond MAX_MESSAGE_BYTES, however it is laid out (even an mbox
+that is one endless line).
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ MAIL_SUFFIXES = frozenset({".eml", ".mbox", ".mbx", ".mbs"})
 # Files in a folder we never take for mail: our own sidecars and the usual clutter.
 IGNORED_SUFFIXES = frozenset({".json", ".md", ".txt", ".py", ".csv", ".gz", ".zip", ".html"})
 _MAILDIR_PARTS = ("cur", "new", "tmp")
+# One message read into memory, at most. Far above any provider's size limit (a 25 MB
+# attachment is ~34 MB in base64), far below what would hurt a small machine. A larger message
+# is reported, not read: the parser would refuse to decode it anyway.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# An mbox is read in lines of at most this many bytes, so a file without newlines cannot
+# become one giant line in memory.
+_READ_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,41 +132,65 @@ def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
 def iter_mbox(path: Path) -> Iterator[RawMail]:
     """Yield the messages of an mbox file one by one, undoing mboxrd ">From " quoting."""
     index = 0
-    lines: list[bytes] = []
+    message = bytearray()
+    has_lines = False
     size = 0
-    previous_blank = True
+    previous_blank = 1  # length of the last line when it was blank, else 0
+    at_line_start = True
     try:
         with path.open("rb") as handle:
-            for line in handle:
-                if line.startswith(b"From ") and previous_blank:
-                    if index or lines:
-                        yield _mbox_message(path, index, lines, size)
+            while line := handle.readline(_READ_CHUNK):
+                starts_line, at_line_start = at_line_start, line.endswith(b"\n")
+                if starts_line and line.startswith(b"From ") and previous_blank:
+                    if index or has_lines:
+                        yield _mbox_message(path, index, message, size, previous_blank)
                         index += 1
-                    lines, size = [], len(line)
-                    previous_blank = False
+                    message, size, has_lines = bytearray(), len(line), False
+                    previous_blank = 0
                     continue
+                has_lines = True
                 size += len(line)
-                if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                if starts_line and line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
                     line = line[1:]
-                lines.append(line)
-                previous_blank = line in (b"\n", b"\r\n")
+                if size <= MAX_MESSAGE_BYTES:
+                    message += line
+                previous_blank = len(line) if starts_line and line in (b"\n", b"\r\n") else 0
     except OSError as err:
         yield RawMail(f"{path}#{index}", None, f"cannot read mbox ({err.strerror})")
         return
-    if lines:
-        yield _mbox_message(path, index, lines, size)
+    if has_lines:
+        yield _mbox_message(path, index, message, size, previous_blank)
 
 
-def _mbox_message(path: Path, index: int, lines: list[bytes], size: int) -> RawMail:
+def _mbox_message(
+    path: Path, index: int, message: bytearray, size: int, trailing_blank: int
+) -> RawMail:
+    source = f"{path}#{index}"
+    if size > MAX_MESSAGE_BYTES:
+        return RawMail(source, None, _too_large(size), size)
     # The blank line before the next "From " belongs to the mbox, not to the message.
-    if lines and lines[-1] in (b"\n", b"\r\n"):
-        lines = lines[:-1]
-    return RawMail(f"{path}#{index}", b"".join(lines), None, size)
+    if trailing_blank:
+        del message[-trailing_blank:]
+    return RawMail(source, bytes(message), None, size)
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"too large to read ({size // (1024 * 1024)} MiB, "
+        f"at most {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB)"
+    )
 
 
 def _read_bytes(path: Path) -> tuple[bytes | None, str | None]:
     try:
-        return path.read_bytes(), None
+        size = os.stat(path).st_size
+        if size > MAX_MESSAGE_BYTES:
+            return None, _too_large(size)
+        with path.open("rb") as handle:  # read no more than the cap, even if the file grows
+            raw = handle.read(MAX_MESSAGE_BYTES + 1)
+        if len(raw) > MAX_MESSAGE_BYTES:
+            return None, _too_large(len(raw))
+        return raw, None
     except OSError as err:
         return None, f"cannot read file ({err.strerror})"
 

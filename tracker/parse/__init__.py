@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import islice
 
 from tracker.domain import CodePurpose, ParsedEmail, Platform
 from tracker.parse.classify import (
@@ -16,7 +18,16 @@ from tracker.parse.classify import (
 from tracker.parse.codes import extract_code, extract_validity_minutes
 from tracker.parse.mime import Headers, MalformedMail, read_body, read_headers
 
-__all__ = ["MalformedMail", "is_from_meta", "parse_email"]
+__all__ = ["MAX_TEXT_CHARS", "MalformedMail", "is_from_meta", "parse_email"]
+
+# Decoded text handed to the classifier and the code extractor, at most. Meta's mails are a few
+# thousand characters; the rules' cost grows faster than the text, so a bound keeps one
+# hostile message from taking minutes.
+MAX_TEXT_CHARS = 64 * 1024
+# "code" words in that text, at most: the code extractor weighs every candidate against every
+# such word, so a text made of "code 123456 code 123456 ..." would cost minutes.
+MAX_CODE_WORDS = 50
+_CODE_WORD = re.compile(r"(?i)c[oó]di?|k[oó]d")  # the stems tracker.parse.codes looks for
 
 
 def is_from_meta(header_bytes: bytes) -> bool:
@@ -59,16 +70,48 @@ def parse_email(raw: bytes, *, authserv_ids: Iterable[str] = ()) -> ParsedEmail:
 
     trusted = classify_authentication(headers.authentication_results, authserv_ids=authserv_ids)
     try:
-        body = read_body(raw)
+        return _parse_meta_body(raw, base, headers, domain_platform, trusted=trusted)
     except MalformedMail as err:
         return _with(base, platform=domain_platform, trusted=trusted, error=str(err))
-    parsed = _classify_meta_mail(base, headers, body.text, domain_platform, trusted=trusted)
+    except RecursionError:
+        return _with(
+            base, platform=domain_platform, trusted=trusted, error="nested too deeply to read"
+        )
+    except Exception as err:  # one bad mail must not stop a run
+        return _with(
+            base,
+            platform=domain_platform,
+            trusted=trusted,
+            error=f"cannot decode the body ({type(err).__name__})",
+        )
+
+
+def _parse_meta_body(
+    raw: bytes, base: ParsedEmail, headers: Headers, domain_platform: Platform, *, trusted: bool
+) -> ParsedEmail:
+    body = read_body(raw)
+    parsed = _classify_meta_mail(
+        base, headers, _bounded(body.text), domain_platform, trusted=trusted
+    )
     if parsed.kind == "other" and body.plain.strip() and body.html_parts:
         # The plain part of a multipart mail can be a stub ("view this email in a browser").
         parsed = _classify_meta_mail(
-            base, headers, body.html_text(), domain_platform, trusted=trusted
+            base, headers, _bounded(body.html_text()), domain_platform, trusted=trusted
         )
     return parsed
+
+
+def _bounded(text: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        raise MalformedMail(
+            f"text too long for a Meta notification ({len(text) // 1024} KiB of text, "
+            f"at most {MAX_TEXT_CHARS // 1024} KiB)"
+        )
+    if len(list(islice(_CODE_WORD.finditer(text), MAX_CODE_WORDS + 1))) > MAX_CODE_WORDS:
+        raise MalformedMail(
+            f"too many code words for a Meta notification (more than {MAX_CODE_WORDS})"
+        )
+    return text
 
 
 def _classify_meta_mail(

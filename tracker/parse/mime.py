@@ -7,6 +7,7 @@ messages that come from Meta. Nothing of mail-parser's loosely typed objects lea
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,15 +19,31 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from tracker.parse.html import html_to_text
 
-# A Meta notification is a few hundred kilobytes at most; anything far larger is not one, and
-# decoding it would only cost time and memory.
-MAX_BODY_BYTES = 5 * 1024 * 1024
+# Bounds on the work one message may cost. A Meta notification is a few kilobytes of text in a
+# few MIME parts under a few dozen header fields; anything far beyond these is not one, and is
+# refused before the costly step (header decoding, MIME decoding, HTML parsing) rather than
+# after it, so a hostile mail costs at most a few seconds and a few tens of megabytes.
+MAX_HEADER_BYTES = 256 * 1024  # the header block, before any header is parsed
+MAX_HEADER_FIELDS = 1000  # header fields (Received chains of real mail stay far below)
+MAX_DECODED_HEADER_CHARS = 8 * 1024  # a Subject longer than this is not RFC 2047-decoded
+MAX_BODY_BYTES = 5 * 1024 * 1024  # the whole message, before mail-parser decodes it
+MAX_MULTIPARTS = 40  # multipart declarations (an upper bound on nesting depth)
+MAX_PARTS = 500  # boundary lines (an upper bound on the number of MIME parts)
+MAX_HTML_CHARS = 1024 * 1024  # HTML, before the HTML parser sees it
+
+# mail-parser logs a warning for every part type it does not handle; with no handler of its
+# own, Python's last-resort handler would print them on the user's terminal.
+logging.getLogger("mailparser").addHandler(logging.NullHandler())
+logging.getLogger("mailparser").propagate = False
 
 # One address, optionally after a plain display name: nothing the full parser would read otherwise.
 _SIMPLE_ADDRESS = re.compile(
     r'\s*(?:"[^"\\]*"\s*|[^"<>,;:()@\\]*)?<([^<>@\s,;"()]+@[^<>@\s,;"()]+)>\s*|\s*([^<>@\s,;"()]+@[^<>@\s,;"()]+)\s*'
 )
 _HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]+[ \t]*:)")
+_FIELD_START = re.compile(rb"(?m)^[^ \t\r\n]")
+_BOUNDARY_PARAM = re.compile(rb"(?i)\bboundary\*?[0-9]*\*?[ \t]*=")
+_DELIMITER_LINE = re.compile(rb"(?m)^--")
 _header_parser = BytesHeaderParser(policy=policy.compat32)
 
 
@@ -95,7 +112,13 @@ def read_headers(raw: bytes) -> Headers:
     """Return the decoded header fields of `raw`; raise MalformedMail for non-mail bytes."""
     check_looks_like_mail(raw)
     # Only the header block is parsed: the body of a big mail would cost time for nothing.
-    message = _header_parser.parsebytes(_header_block(raw))
+    block = _header_block(raw)
+    if len(block) > MAX_HEADER_BYTES:
+        raise MalformedMail(f"header block too large (more than {MAX_HEADER_BYTES // 1024} KiB)")
+    fields = len(_FIELD_START.findall(block))
+    if fields > MAX_HEADER_FIELDS:
+        raise MalformedMail(f"too many header fields ({fields}, at most {MAX_HEADER_FIELDS})")
+    message = _header_parser.parsebytes(block)
     sent_at, date_problem = _read_date(message)
     return Headers(
         from_addresses=_addresses(message, "From"),
@@ -113,8 +136,7 @@ def read_headers(raw: bytes) -> Headers:
 
 def read_body(raw: bytes) -> Body:
     """Return the text of every text part of `raw`, decoding any transfer encoding and charset."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise MalformedMail(f"too large for a Meta notification ({len(raw) // 1024} KiB)")
+    check_body_bounds(raw)
     import mailparser  # imported here: most runs triage on headers and never need it
 
     try:
@@ -124,13 +146,49 @@ def read_body(raw: bytes) -> Body:
     except RecursionError as err:
         raise MalformedMail("MIME structure nested too deeply") from err
     except Exception as err:  # mail-parser raises bare exceptions for many kinds of damage
+        if "recursion" in type(err).__name__.lower():  # its own MailParserRecursionError
+            raise MalformedMail("MIME structure nested too deeply") from err
         raise MalformedMail(f"cannot decode the body ({type(err).__name__})") from err
+    html_chars = sum(len(part) for part in html_parts)
+    if html_chars > MAX_HTML_CHARS:
+        raise MalformedMail(
+            f"HTML too large ({html_chars // 1024} KiB, at most {MAX_HTML_CHARS // 1024} KiB)"
+        )
     return Body(plain="\n".join(plain_parts), html_parts=tuple(html_parts))
 
 
+def check_body_bounds(raw: bytes) -> None:
+    """Raise MalformedMail if decoding `raw` could cost more than one message may.
+
+    Both counts are cheap upper bounds read from the bytes, before any MIME parsing: every
+    nested multipart needs its own boundary parameter, and every part starts with a line
+    beginning with "--".
+    """
+    if len(raw) > MAX_BODY_BYTES:
+        raise MalformedMail(
+            f"too large for a Meta notification ({len(raw) // 1024} KiB, at most "
+            f"{MAX_BODY_BYTES // 1024} KiB)"
+        )
+    multiparts = len(_BOUNDARY_PARAM.findall(raw))
+    if multiparts > MAX_MULTIPARTS:
+        raise MalformedMail(
+            f"MIME structure nested too deeply ({multiparts} multipart sections, "
+            f"at most {MAX_MULTIPARTS})"
+        )
+    delimiters = len(_DELIMITER_LINE.findall(raw))
+    if delimiters > MAX_PARTS:
+        raise MalformedMail(
+            f"too many MIME parts ({delimiters} boundary lines, at most {MAX_PARTS})"
+        )
+
+
 def _header_block(raw: bytes) -> bytes:
-    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
-    return raw[: min(ends) + 2] if ends else raw
+    # Look no further than the cap: a header block without an end in sight is too large anyway.
+    limit = MAX_HEADER_BYTES + 4
+    ends = [i for i in (raw.find(b"\n\n", 0, limit), raw.find(b"\r\n\r\n", 0, limit)) if i >= 0]
+    if ends:
+        return raw[: min(ends) + 2]
+    return raw if len(raw) <= MAX_HEADER_BYTES else raw[: MAX_HEADER_BYTES + 1]
 
 
 def _decoded(value: object) -> str:
@@ -139,6 +197,8 @@ def _decoded(value: object) -> str:
     text = str(value)
     if "=?" not in text:  # no RFC 2047 encoded words: nothing to decode
         return _unfold(text)
+    if len(text) > MAX_DECODED_HEADER_CHARS:  # decoding costs more than linear time
+        return _unfold(text[:MAX_DECODED_HEADER_CHARS])
     try:
         return _unfold(str(make_header(decode_header(text))))
     except (LookupError, UnicodeError, ValueError, AssertionError):
@@ -150,7 +210,10 @@ def _unfold(text: str) -> str:
 
 
 def _addresses(message: Message, name: str) -> tuple[str, ...]:
-    values = [_decoded(v) for v in message.get_all(name) or ()]
+    # Not RFC 2047-decoded: an encoded word may stand for a display name, never for an address
+    # (RFC 2047 section 5), and decoding first would let "=?utf-8?q?x=40facebookmail.com?="
+    # pass for a Meta address that no provider's DMARC check ever saw.
+    values = [_unfold(str(v)) for v in message.get_all(name) or ()]
     if len(values) == 1:
         simple = _SIMPLE_ADDRESS.fullmatch(values[0])
         if simple:  # the common '"Name" <a@b>' or 'a@b': skip the full RFC 5322 address parser
