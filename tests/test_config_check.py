@@ -105,3 +105,27 @@ def test_a_typo_in_the_config_is_one_line(tmp_path, run_cli) -> None:
     result = run_cli("--config", str(config), "config", "check")
     assert result.exit_code == 5
     assert result.stderr.count("\n") == 1 and "did you mean 'folders'?" in result.stderr
+
+
+def test_a_refused_sender_search_is_reported_but_not_a_failure(
+    dovecot, imap_user, imap_mailbox
+) -> None:
+    from typing import Any
+
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError
+
+    from tracker.imap import connect
+    from tracker.sync import check_mailbox
+
+    class RefusingSearch(IMAPClient):
+        def search(self, criteria: Any = "ALL", charset: str | None = None) -> Any:
+            if "FROM" in criteria:
+                raise IMAPClientError("SEARCH command error: BAD [b'Unknown search key']")
+            return super().search(criteria, charset)
+
+    dovecot.deliver(imap_user.username, meta_mail("notice", account="anna@example.org"))
+    report = check_mailbox(imap_mailbox, connect=lambda m: connect(m, factory=RefusingSearch))
+    assert report.ok
+    (search,) = [c for c in report.checks if c.name == "server-side search"]
+    assert search.status == "no" and search.detail.startswith("refused:")

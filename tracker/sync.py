@@ -351,8 +351,7 @@ def _check_search(connection: MailboxConnection, folder: str, errors: list[Track
     except MailboxError as err:
         errors.append(err)
         return Check("server-side search", "fail", error_reason(err, connection.name))
-    # search_candidates falls back to listing every UID when the server refuses the search.
-    if getattr(connection, "_search_fallback_logged", False):
+    if connection.search_refused:
         return Check(
             "server-side search",
             "no",

@@ -197,6 +197,11 @@ class MailboxConnection:
     def closed(self) -> bool:
         return self._client is None
 
+    @property
+    def search_refused(self) -> bool:
+        """True once the server refused the sender search (candidates then are every UID)."""
+        return self._search_fallback_logged
+
     # ---------------------------------------------------------------------- helpers
 
     def _live(self, action: str) -> IMAPClient:
