@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import DateTime, Engine, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -273,13 +273,8 @@ class Ledger:
                 )
             ).all()
             events: dict[int, list[LifecycleEvent]] = defaultdict(list)
-            rows = conn.execute(
-                select(_message.c.account_id, _message.c.kind, _message.c.sent_at).where(
-                    _message.c.account_id.is_not(None), _message.c.trusted.is_(True)
-                )
-            )
-            for account_id, kind, sent_at in rows:
-                events[account_id].append(LifecycleEvent(kind, _utc(sent_at)))
+            for account_id, kind, sent_at in _trusted_account_events(conn):
+                events[account_id].append(LifecycleEvent(kind, sent_at))
         return [
             report_account(address, platform, events.get(account_id, ()))
             for account_id, address, platform in accounts
@@ -378,6 +373,51 @@ class Ledger:
                 skipped=count(_skipped),
                 codes_held=count(_message, _message.c.code.is_not(None)),
             )
+
+
+def _trusted_account_events(conn: Connection) -> Iterator[tuple[int, str, datetime]]:
+    """Yield (account id, kind, sent_at in UTC) of every trusted message tied to an account.
+
+    On SQLite the rows come straight from the driver and their timestamps go through the
+    same string-to-datetime function SQLAlchemy would use: a report reads every message, and
+    SQLAlchemy's per-row result handling cost more than the rest of the report put together.
+    """
+    if conn.dialect.name != "sqlite":
+        rows = conn.execute(
+            select(_message.c.account_id, _message.c.kind, _message.c.sent_at).where(
+                _message.c.account_id.is_not(None), _message.c.trusted.is_(True)
+            )
+        )
+        for account_id, kind, sent_at in rows:
+            yield account_id, kind, _utc(sent_at)
+        return
+    to_datetime = (
+        DateTime(timezone=True).dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            "SELECT account_id, kind, sent_at FROM message"
+            " WHERE account_id IS NOT NULL AND trusted IS 1"
+        )
+        while batch := cursor.fetchmany(10_000):
+            for account_id, kind, stored in batch:
+                yield account_id, kind, _read_utc(stored, to_datetime)
+    finally:
+        cursor.close()
+
+
+def _read_utc(stored: object, to_datetime: Callable[[object], datetime] | None) -> datetime:
+    """Return a stored SQLite timestamp as SQLModel's UTCDateTime reads it, aware, in UTC."""
+    if isinstance(stored, str) and len(stored) == 26 and stored[19] == ".":
+        # What SQLAlchemy writes: "YYYY-MM-DD HH:MM:SS.ffffff", UTC without an offset.
+        try:
+            return datetime.fromisoformat(stored + "+00:00")
+        except ValueError:
+            pass
+    value = to_datetime(stored) if to_datetime else stored
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
 
 def _utc(value: datetime) -> datetime:
