@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -134,31 +133,69 @@ def tracker_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "tracker", *args]
 
 
-def run_measured(
-    command: Sequence[str], *, env: dict[str, str] | None = None
-) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
-    """Run `command`; return (wall seconds, its peak RSS in MB, the completed process)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env
-    )
-    out_chunks: list[bytes] = []
-    err_chunks: list[bytes] = []
-    readers = [
-        threading.Thread(target=lambda: out_chunks.append(process.stdout.read())),  # type: ignore[union-attr]
-        threading.Thread(target=lambda: err_chunks.append(process.stderr.read())),  # type: ignore[union-attr]
-    ]
-    for reader in readers:
-        reader.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    for reader in readers:
-        reader.join()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    completed = subprocess.CompletedProcess(
-        list(command), process.returncode, b"".join(out_chunks), b"".join(err_chunks)
-    )
-    return elapsed, usage.ru_maxrss / 1024, completed
+# Linux counts the parent's memory in a child's peak RSS when the child is forked from a big
+# process (the benchmark holds tens of MB of generated mail), so every measured command is
+# started by this small launcher, itself started before any data exists.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    with open(job["out"], "wb") as out, open(job["err"], "wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(job["command"], stdout=out, stderr=err, cwd=job["cwd"])
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+    print(json.dumps({"elapsed": elapsed, "rss_kb": usage.ru_maxrss,
+                      "returncode": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+class Launcher:
+    """A small child process that runs commands and reports their time and peak RSS."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._jobs = 0
+        self._lock = threading.Lock()
+
+    def run(
+        self, command: Sequence[str]
+    ) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+        """Run `command`; return (wall seconds, its peak RSS in MB, the completed process)."""
+        with self._lock:
+            self._jobs += 1
+            out, err = self.work / f"job{self._jobs}.out", self.work / f"job{self._jobs}.err"
+            job = {"command": list(command), "cwd": str(ROOT), "out": str(out), "err": str(err)}
+            assert self.process.stdin is not None and self.process.stdout is not None
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+            report = json.loads(self.process.stdout.readline())
+        completed = subprocess.CompletedProcess(
+            list(command), report["returncode"], out.read_bytes(), err.read_bytes()
+        )
+        out.unlink()
+        err.unlink()
+        return report["elapsed"], report["rss_kb"] / 1024, completed
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+_launcher: Launcher | None = None
+
+
+def run_measured(command: Sequence[str]) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+    """Run `command` through the launcher; return (wall seconds, peak RSS in MB, result)."""
+    assert _launcher is not None, "main() starts the launcher"
+    return _launcher.run(command)
 
 
 def _check(
@@ -678,7 +715,7 @@ def table(results: Sequence[Result]) -> str:
     ]
     for r in results:
         met = "-" if r.ok is None else ("yes" if r.ok else "**no**")
-        delta = f" (+{_format(r.extra['delta'])} ms)" if "delta" in r.extra else ""
+        delta = f" ({r.extra['delta']:+.0f} ms)" if "delta" in r.extra else ""
         lines.append(
             f"| `{r.name}` | {_format(r.value)} {r.unit}{delta} | {_format(r.baseline)} {r.unit} "
             f"| {_format(r.ratio)} | {r.target} | {met} | {r.note} |"
@@ -710,8 +747,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = wanted - set(METRICS)
     if unknown:
         parser.error(f"unknown metric(s): {', '.join(sorted(unknown))}")
-    pool = MailPool()
+    global _launcher
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    _launcher = Launcher(work)  # before any data exists: see _LAUNCHER
+    pool = MailPool()
     results: list[Result] = []
 
     def emit(new: Result | list[Result]) -> None:
@@ -743,6 +782,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if name in wanted:
                 emit(step())
     finally:
+        _launcher.close()
         shutil.rmtree(work, ignore_errors=True)
     if not args.json:
         print(table(results))
