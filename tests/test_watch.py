@@ -393,3 +393,13 @@ def test_idle_can_be_interrupted_inside_one_idle_command(imap_mailbox) -> None:
         connection.examine("INBOX")
         assert connection.idle(60, interrupt=flag.is_set, check_every=0.1) is False
         assert connection.examine("INBOX").exists == 0  # the session is still fine
+
+
+def test_watch_without_a_usable_configuration_is_one_line(run_cli, tmp_path: Path) -> None:
+    missing = run_cli("watch")
+    assert missing.exit_code == 5 and missing.stderr.count("\n") == 1
+    assert "does not exist" in missing.stderr
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    none = run_cli("--config", str(empty), "watch")
+    assert none.exit_code == 5 and "no [[mailbox]] configured" in none.stderr
