@@ -1,0 +1,46 @@
+"""Docs that cannot go stale: every command has help and a README mention; CI runs the README's tests."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+
+from tests.conftest import ROOT
+from tracker.cli import cli
+
+README = (ROOT / "README.md").read_text()
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix}{name} ")
+    return found
+
+
+COMMANDS = _commands(cli)
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_command_has_help_and_is_in_readme(name: str, command: click.Command):
+    assert command.help and command.help.strip(), f"`tracker {name}` has no help text"
+    assert f"tracker {name}" in README, f"README does not mention `tracker {name}`"
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_command():
+    first_block = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert first_block is not None
+    commands = [
+        line for line in first_block.group(1).splitlines() if line and not line.startswith("#")
+    ]
+    assert len(commands) == 2
+    assert "pip install" in commands[0] and "sample_emails/" in commands[0]
+    assert commands[1] == "bash .ci/run"
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    test_command = ci[-1]
+    assert test_command == ".venv/bin/python -m pytest -q"
+    assert f"`{test_command}`" in README
