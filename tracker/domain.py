@@ -96,3 +96,13 @@ class LifecycleEvent:
 
     kind: str
     sent_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Every message of (mailbox, folder) with a UID up to `last_uid` under `uidvalidity` is done."""
+
+    mailbox: str
+    folder: str
+    uidvalidity: int
+    last_uid: int

@@ -11,11 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tracker.domain import ParsedEmail, ReadMessage
+from tracker.domain import Checkpoint, ParsedEmail, ReadMessage
 from tracker.errors import ConfigError, MailboxError, TrackerError
 from tracker.imap.client import connect as connect_mailbox
-from tracker.imap.cursor import Checkpoint, plan_scan
-from tracker.ledger import FolderCheckpoint, Ledger, RecordCounts
+from tracker.imap.cursor import complete_scan, plan_scan
+from tracker.ledger import Ledger, RecordCounts
 from tracker.mailfiles import RawMail, iter_mail
 from tracker.parse import is_from_meta, parse_email
 
@@ -132,7 +132,7 @@ def sync_folder(
     authserv = tuple(authserv_ids)
     state = connection.examine(folder)
     previous = ledger.checkpoint(mailbox, folder)
-    plan = plan_scan(_as_cursor(previous), state)
+    plan = plan_scan(previous, state)
     if plan.rescan:
         log.warning(
             "Mailbox %s: folder %s has a new UIDVALIDITY (%s), scanning it again",
@@ -140,15 +140,9 @@ def sync_folder(
             folder,
             state.uidvalidity,
         )
-    # Everything below UIDNEXT existed when the folder was opened, so the search covers it.
-    snapshot_last_uid = max(state.uidnext - 1, plan.after_uid)
     first_scan = previous is None or plan.rescan
     uids = sorted(
-        uid
-        for uid in connection.search_candidates(
-            after_uid=plan.after_uid, since=since if first_scan else None
-        )
-        if uid <= snapshot_last_uid
+        connection.search_candidates(after_uid=plan.after_uid, since=since if first_scan else None)
     )
     counts = RecordCounts()
     headers = connection.fetch_headers(uids) if uids else {}
@@ -158,40 +152,34 @@ def sync_folder(
         batch = meta_uids[start : start + FETCH_BATCH]
         bodies = connection.fetch_messages(batch)
         fetched += len(bodies)
+        if len(bodies) < len(batch):  # expunged or moved meanwhile; found again where it went
+            log.info(
+                "Mailbox %s: %d message(s) vanished from %s",
+                mailbox,
+                len(batch) - len(bodies),
+                folder,
+            )
         messages = [
             read_message(
-                imap_source(mailbox, folder, state.uidvalidity, uid),
-                bodies.get(uid),
-                None if uid in bodies else "message vanished before it could be fetched",
-                authserv_ids=authserv,
+                imap_source(mailbox, folder, state.uidvalidity, uid), raw, authserv_ids=authserv
             )
-            for uid in batch
+            for uid, raw in sorted(bodies.items())
         ]
-        checkpoint = FolderCheckpoint(mailbox, folder, state.uidvalidity, batch[-1])
+        checkpoint = Checkpoint(mailbox, folder, state.uidvalidity, batch[-1])
         counts.add(ledger.record_batch(messages, checkpoint=checkpoint))
     counts.ignored += len(uids) - len(meta_uids)
-    final = FolderCheckpoint(mailbox, folder, state.uidvalidity, snapshot_last_uid)
+    # Every UID below the UIDNEXT seen before the search existed then, so the search saw it.
+    final = complete_scan(mailbox, folder, state, plan, uids)
     ledger.record_batch([], checkpoint=final)
     return FolderSync(
         mailbox=mailbox,
         folder=folder,
         uidvalidity=state.uidvalidity,
-        last_uid=snapshot_last_uid,
+        last_uid=final.last_uid,
         candidates=len(uids),
         fetched=fetched,
         rescanned=plan.rescan,
         counts=counts,
-    )
-
-
-def _as_cursor(checkpoint: FolderCheckpoint | None) -> Checkpoint | None:
-    if checkpoint is None:
-        return None
-    return Checkpoint(
-        mailbox=checkpoint.mailbox,
-        folder=checkpoint.folder,
-        uidvalidity=checkpoint.uidvalidity,
-        last_uid=checkpoint.last_uid,
     )
 
 

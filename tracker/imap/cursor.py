@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tracker.domain import Checkpoint
+
+__all__ = ["Checkpoint", "FolderState", "ScanPlan", "complete_scan", "plan_scan"]
+
 
 @dataclass(frozen=True, slots=True)
 class FolderState:
@@ -18,16 +22,6 @@ class FolderState:
     uidvalidity: int
     uidnext: int
     exists: int
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """Every message of (mailbox, folder) with a UID up to `last_uid` under `uidvalidity` is done."""
-
-    mailbox: str
-    folder: str
-    uidvalidity: int
-    last_uid: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """The ledger: the only package that talks to the database."""
 
-from tracker.ledger.repo import FolderCheckpoint, Ledger, LedgerSummary, RecordCounts
+from tracker.ledger.repo import Ledger, LedgerSummary, RecordCounts
 
-__all__ = ["FolderCheckpoint", "Ledger", "LedgerSummary", "RecordCounts"]
+__all__ = ["Ledger", "LedgerSummary", "RecordCounts"]

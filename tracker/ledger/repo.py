@@ -14,13 +14,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.domain import (
     AccountReport,
+    Checkpoint,
     CodeRecord,
     LifecycleEvent,
     ReadMessage,
 )
 from tracker.errors import LedgerError
 from tracker.ledger.db import describe, make_engine
-from tracker.ledger.tables import Account, Checkpoint, Message, SkippedMessage
+from tracker.ledger.tables import Account, Message, SkippedMessage
+from tracker.ledger.tables import Checkpoint as CheckpointRow
 from tracker.lifecycle import Lifecycle, report_account
 
 # A code is useful for minutes; the ledger keeps its digits this long after recording it, then
@@ -31,17 +33,7 @@ DEFAULT_CODE_VALIDITY = timedelta(hours=1)
 _account = Account.__table__  # type: ignore[attr-defined]
 _message = Message.__table__  # type: ignore[attr-defined]
 _skipped = SkippedMessage.__table__  # type: ignore[attr-defined]
-_checkpoint = Checkpoint.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class FolderCheckpoint:
-    """How far one IMAP folder has been recorded."""
-
-    mailbox: str
-    folder: str
-    uidvalidity: int
-    last_uid: int
+_checkpoint = CheckpointRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -94,7 +86,7 @@ class Ledger:
         self,
         messages: Iterable[ReadMessage],
         *,
-        checkpoint: FolderCheckpoint | None = None,
+        checkpoint: Checkpoint | None = None,
         now: datetime | None = None,
     ) -> RecordCounts:
         """Record a batch of messages and advance a checkpoint, all in one transaction.
@@ -216,7 +208,7 @@ class Ledger:
         except SQLAlchemyError as err:
             raise LedgerError(f"cannot write the ledger: {_first_line(err)}") from err
 
-    def _save_checkpoint(self, conn: Connection, cp: FolderCheckpoint, now: datetime) -> None:
+    def _save_checkpoint(self, conn: Connection, cp: Checkpoint, now: datetime) -> None:
         values = {"uidvalidity": cp.uidvalidity, "last_uid": cp.last_uid, "updated_at": now}
         changed = conn.execute(
             update(_checkpoint)
@@ -244,7 +236,7 @@ class Ledger:
 
     # -- reading -------------------------------------------------------------------------
 
-    def checkpoint(self, mailbox: str, folder: str) -> FolderCheckpoint | None:
+    def checkpoint(self, mailbox: str, folder: str) -> Checkpoint | None:
         """Return how far a folder has been recorded, or None if it never was."""
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -252,7 +244,7 @@ class Ledger:
                     _checkpoint.c.mailbox == mailbox, _checkpoint.c.folder == folder
                 )
             ).first()
-        return FolderCheckpoint(mailbox, folder, row[0], row[1]) if row else None
+        return Checkpoint(mailbox, folder, row[0], row[1]) if row else None
 
     def has_message(self, message_key: str) -> bool:
         """Return True if a message with this key is already recorded."""
