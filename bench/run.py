@@ -543,8 +543,16 @@ def bench_idle_latency(pool: MailPool, sizes: Sizes, work: Path) -> list[Result]
     ours_ms: list[float] = []
     bare_ms: list[float] = []
     try:
-        mails = pool.meta(sizes.idle_mails + 1)
-        keys = [raw.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode() for raw in mails]
+        from tracker.parse import parse_email
+
+        # Only objection-flow mail leaves a ledger row (a login alert leaves none).
+        mails, keys = [], []
+        while len(mails) < sizes.idle_mails + 1:
+            raw = pool.meta(1)[0]
+            parsed = parse_email(raw)
+            if parsed.is_meta_flow and parsed.message_id:
+                mails.append(raw)
+                keys.append(parsed.message_id)
 
         def recorded(key: str, connection: sqlite3.Connection | None) -> bool:
             if connection is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -264,9 +264,7 @@ class Ledger:
                     _account.c.address, _account.c.platform
                 )
             ).all()
-            events: dict[int, list[LifecycleEvent]] = defaultdict(list)
-            for account_id, kind, sent_at in _trusted_account_events(conn):
-                events[account_id].append(LifecycleEvent(kind, sent_at))
+            events = _trusted_account_events(conn)
         return [
             report_account(address, platform, events.get(account_id, ()))
             for account_id, address, platform in accounts
@@ -367,13 +365,14 @@ class Ledger:
             )
 
 
-def _trusted_account_events(conn: Connection) -> Iterator[tuple[int, str, datetime]]:
-    """Yield (account id, kind, sent_at in UTC) of every trusted message tied to an account.
+def _trusted_account_events(conn: Connection) -> dict[int, list[LifecycleEvent]]:
+    """Return the trusted messages tied to each account, by account id, as lifecycle events.
 
-    On SQLite the rows come straight from the driver and their timestamps go through the
-    same string-to-datetime function SQLAlchemy would use: a report reads every message, and
-    SQLAlchemy's per-row result handling cost more than the rest of the report put together.
+    On SQLite the rows come straight from the driver and their timestamps are read the way
+    SQLModel reads them, in one C call for the format SQLAlchemy writes: a report reads every
+    message, and SQLAlchemy's per-row result handling cost more than the rest of it.
     """
+    events: dict[int, list[LifecycleEvent]] = defaultdict(list)
     if conn.dialect.name != "sqlite":
         rows = conn.execute(
             select(_message.c.account_id, _message.c.kind, _message.c.sent_at).where(
@@ -381,11 +380,12 @@ def _trusted_account_events(conn: Connection) -> Iterator[tuple[int, str, dateti
             )
         )
         for account_id, kind, sent_at in rows:
-            yield account_id, kind, _utc(sent_at)
-        return
+            events[account_id].append(LifecycleEvent(kind, _utc(sent_at)))
+        return events
     to_datetime = (
         DateTime(timezone=True).dialect_impl(conn.dialect).result_processor(conn.dialect, None)
     )
+    from_iso = datetime.fromisoformat
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(
@@ -394,19 +394,22 @@ def _trusted_account_events(conn: Connection) -> Iterator[tuple[int, str, dateti
         )
         while batch := cursor.fetchmany(10_000):
             for account_id, kind, stored in batch:
-                yield account_id, kind, _read_utc(stored, to_datetime)
+                # What SQLAlchemy writes: "YYYY-MM-DD HH:MM:SS.ffffff", UTC without an offset.
+                if type(stored) is str and len(stored) == 26 and stored[19] == ".":
+                    try:
+                        sent_at = from_iso(stored + "+00:00")
+                    except ValueError:
+                        sent_at = _read_utc(stored, to_datetime)
+                else:
+                    sent_at = _read_utc(stored, to_datetime)
+                events[account_id].append(LifecycleEvent(kind, sent_at))
     finally:
         cursor.close()
+    return events
 
 
 def _read_utc(stored: object, to_datetime: Callable[[object], datetime] | None) -> datetime:
-    """Return a stored SQLite timestamp as SQLModel's UTCDateTime reads it, aware, in UTC."""
-    if isinstance(stored, str) and len(stored) == 26 and stored[19] == ".":
-        # What SQLAlchemy writes: "YYYY-MM-DD HH:MM:SS.ffffff", UTC without an offset.
-        try:
-            return datetime.fromisoformat(stored + "+00:00")
-        except ValueError:
-            pass
+    """Return a stored SQLite timestamp exactly as SQLModel's UTCDateTime reads it."""
     value = to_datetime(stored) if to_datetime else stored
     assert isinstance(value, datetime)
     return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
