@@ -98,6 +98,12 @@ FORGERIES: dict[str, Callable[[Callable[..., bytes]], bytes]] = {
     "second-from-header": lambda make: _with_from(
         make(), b"From: evil@attacker.example\r\nFrom: Facebook <notification@facebookmail.com>"
     ),
+    "dangling-comment-hides-real-address": lambda make: _with_from(
+        make(), b"From: @facebookmail.com( <evil@attacker.example>"
+    ),
+    "from-split-by-bare-cr": lambda make: _with_from(
+        make(), b"From: notification@facebookmail.com\ra <evil@attacker.example>"
+    ),
     "sender-header-only": lambda make: _with_from(
         make(), b"Sender: notification@facebookmail.com\r\nFrom: evil@attacker.example"
     ),

@@ -217,7 +217,9 @@ _header_text = st.lists(
 @given(display=_header_text, subject=_header_text, extra=_header_text)
 def test_injected_header_text_never_makes_a_forgery_trusted(display: str, subject: str, extra: str):
     # The real address is an attacker's; whatever the display name, subject or an extra header
-    # smuggles in (CR/LF, a second From, encoded words spelling a Meta address), it stays other.
+    # smuggles in (CR/LF, a second From, encoded words spelling a Meta address, a dangling
+    # comment), it never counts. (Found by this test: "@facebookmail.com( <evil@...>" and a
+    # From split by a bare CR both once read as Meta's.)
     raw = (
         AUTH
         + f"From: {display} <evil@attacker.example>\r\n".encode("utf-8", "surrogateescape")
@@ -228,8 +230,9 @@ def test_injected_header_text_never_makes_a_forgery_trusted(display: str, subjec
         + APPROVAL
     )
     parsed = parse_email(raw)
-    assert not (parsed.trusted and parsed.kind != "other"), parsed
-    assert parsed.code is None
+    # A mail with `error` set is recorded as skipped, whatever else the parser read from it.
+    assert not (parsed.trusted and parsed.kind != "other" and parsed.error is None), parsed
+    assert parsed.code is None or parsed.error is not None
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

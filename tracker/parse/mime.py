@@ -27,6 +27,9 @@ MAX_HEADER_BYTES = 256 * 1024  # the header block, before any header is parsed
 MAX_HEADER_FIELDS = 1000  # header fields (Received chains of real mail stay far below)
 MAX_DECODED_HEADER_CHARS = 8 * 1024  # a Subject longer than this is not RFC 2047-decoded
 MAX_BODY_BYTES = 5 * 1024 * 1024  # the whole message, before mail-parser decodes it
+# mail-parser decodes every header, in more than linear time: a Meta mail's header block is
+# held to a tighter bound than the one every mail gets.
+MAX_META_HEADER_BYTES = 64 * 1024
 MAX_MULTIPARTS = 40  # multipart declarations (an upper bound on nesting depth)
 MAX_PARTS = 500  # boundary lines (an upper bound on the number of MIME parts)
 MAX_HTML_CHARS = 1024 * 1024  # HTML, before the HTML parser sees it
@@ -41,6 +44,7 @@ _SIMPLE_ADDRESS = re.compile(
     r'\s*(?:"[^"\\]*"\s*|[^"<>,;:()@\\]*)?<([^<>@\s,;"()]+@[^<>@\s,;"()]+)>\s*|\s*([^<>@\s,;"()]+@[^<>@\s,;"()]+)\s*'
 )
 _HEADER_LINE = re.compile(rb"^(?:From |[!-9;-~]+[ \t]*:)")
+_BARE_CR = re.compile(rb"\r(?!\n)")
 _FIELD_START = re.compile(rb"(?m)^[^ \t\r\n]")
 _BOUNDARY_PARAM = re.compile(rb"(?i)\bboundary\*?[0-9]*\*?[ \t]*=")
 _DELIMITER_LINE = re.compile(rb"(?m)^--")
@@ -118,10 +122,14 @@ def read_headers(raw: bytes) -> Headers:
     fields = len(_FIELD_START.findall(block))
     if fields > MAX_HEADER_FIELDS:
         raise MalformedMail(f"too many header fields ({fields}, at most {MAX_HEADER_FIELDS})")
+    if _BARE_CR.search(block):
+        # Parsers disagree on where a line ends at a lone CR, so a From header split by one
+        # can read as Meta's here and as the sender's real domain to the provider's DMARC check.
+        raise MalformedMail("bare CR in the header block")
     message = _header_parser.parsebytes(block)
     sent_at, date_problem = _read_date(message)
     return Headers(
-        from_addresses=_addresses(message, "From"),
+        from_addresses=_from_addresses(message),
         to_addresses=_addresses(message, "To"),
         delivered_to=next(iter(_addresses(message, "Delivered-To")), None),
         subject=_decoded(message.get("Subject")),
@@ -168,6 +176,12 @@ def check_body_bounds(raw: bytes) -> None:
         raise MalformedMail(
             f"too large for a Meta notification ({len(raw) // 1024} KiB, at most "
             f"{MAX_BODY_BYTES // 1024} KiB)"
+        )
+    header_bytes = len(_header_block(raw))
+    if header_bytes > MAX_META_HEADER_BYTES:
+        raise MalformedMail(
+            f"header block too large for a Meta notification ({header_bytes // 1024} KiB, "
+            f"at most {MAX_META_HEADER_BYTES // 1024} KiB)"
         )
     multiparts = len(_BOUNDARY_PARAM.findall(raw))
     if multiparts > MAX_MULTIPARTS:
@@ -224,6 +238,29 @@ def _addresses(message: Message, name: str) -> tuple[str, ...]:
         if "@" in address:
             found.append(address)
     return tuple(found)
+
+
+_DOMAIN_TOKEN = re.compile(r"@\s*([^\s<>()\[\],;:\"'@\\]+)")
+
+
+def _from_addresses(message: Message) -> tuple[str, ...]:
+    """The From addresses, or () when the header could be read more than one way.
+
+    A From header is only taken at its word when every "@domain" written anywhere in it (display
+    name, comments, a second address, a dangling bracket) names the domain of the one address
+    parsed from it: "@facebookmail.com( <evil@attacker.example>" parses as a Meta address, but
+    the attacker's domain is the one a provider would check.
+    """
+    found = _addresses(message, "From")
+    if any(not a.partition("@")[0] for a in found):
+        return ()  # an address without its local part
+    if len(found) == 1:
+        domain = found[0].rpartition("@")[2]
+        raw = " ".join(str(v) for v in message.get_all("From") or ())
+        written = {d.lower().rstrip(".") for d in _DOMAIN_TOKEN.findall(raw)}
+        if written - {domain.rstrip(".")}:
+            return ()
+    return found
 
 
 def _message_id(value: object) -> str | None:
