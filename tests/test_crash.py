@@ -27,6 +27,7 @@ import pytest
 from tests.conftest_imap import mailbox_settings
 from tests.imapconfig import child_env, tracker_command, write_config
 from tests.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tracker.sync import FETCH_BATCH
 
 T0 = datetime(2024, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -175,8 +176,13 @@ def kill_repeatedly(
     kills: int,
     window: tuple[float, float],
     rng: random.Random,
+    after_progress: bool = False,
 ) -> KillStats:
-    """Start `argv` `kills` times, SIGKILL it after a random delay within `window` each time."""
+    """Start `argv` `kills` times, SIGKILL it after a random delay within `window` each time.
+
+    With `after_progress`, the delay only starts once the run has committed something, so a
+    command that resumes from a checkpoint is killed at a random point of its real work.
+    """
     stats = KillStats()
     for _ in range(kills):
         stats.attempts += 1
@@ -184,6 +190,9 @@ def kill_repeatedly(
         process = subprocess.Popen(
             argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
+        if after_progress:
+            while process.poll() is None and _rows_written(db) <= before:
+                time.sleep(0.01)
         time.sleep(rng.uniform(*window))
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
@@ -231,8 +240,9 @@ def _crash_import(tmp_path: Path, *, total: int, accounts: int, kills: int, seed
     print(f"\nclean import: {duration:.1f} s", file=sys.stderr)
     argv = tracker_command("--db", str(crashed_db), "import", str(mbox))
     rng = random.Random(seed)
-    # Kills land between start-up and the end of a whole run, so most hit real work.
-    window = (startup_time(env, tmp_path) * 0.8, duration)
+    # Every run starts from scratch (files have no checkpoint); kills land between start-up and
+    # most of a whole run, so most hit real work.
+    window = (startup_time(env, tmp_path) * 0.8, duration * 0.8)
     stats = kill_repeatedly(argv, env, crashed_db, kills=kills, window=window, rng=rng)
     if crashed_db.exists():
         ledger_rows(crashed_db)  # integrity after the last kill
@@ -276,18 +286,24 @@ def _crash_sync(
     )
     print(f"\nclean sync: {duration:.1f} s", file=sys.stderr)
     argv = tracker_command("--config", str(config), "--db", str(crashed_db), "sync")
-    # Each restart resumes from the checkpoint, so each run is given a slice of the work: kills
-    # land between start-up and a few times the clean run's time per kill.
+    # Each restart resumes from the checkpoint, so each run is killed at a random moment after
+    # its first commit, within half a batch's time: the kill points spread over the work.
     startup = startup_time(env, tmp_path)
-    window = (startup * 0.8, startup + max(duration - startup, 0.2) * 3 / kills)
+    batch_time = max(duration - startup, 0.2) / max(1, accounts * 2.5 / FETCH_BATCH)
     stats = kill_repeatedly(
-        argv, env, crashed_db, kills=kills, window=window, rng=random.Random(seed)
+        argv,
+        env,
+        crashed_db,
+        kills=kills,
+        window=(0.0, batch_time / 2),
+        rng=random.Random(seed),
+        after_progress=True,
     )
     if crashed_db.exists():
         ledger_rows(crashed_db)
     clean_run(argv, env)
     _report_summary(stats, f"sync of {total} mails")
-    assert stats.killed_mid_run >= kills // 2
+    assert stats.killed_mid_work >= kills // 2
 
     expected = ledger_rows(clean_db)
     assert len(expected["message"]) > accounts and expected["checkpoint"]
@@ -299,10 +315,10 @@ def _crash_sync(
 
 @pytest.mark.imap
 def test_kill_9_during_sync_loses_and_doubles_nothing(dovecot, tmp_path: Path):
-    _crash_sync(dovecot, tmp_path, total=3000, accounts=150, kills=20, seed=3)
+    _crash_sync(dovecot, tmp_path, total=3000, accounts=500, kills=20, seed=3)
 
 
 @pytest.mark.imap
 @pytest.mark.soak
 def test_kill_9_during_sync_soak(dovecot, tmp_path: Path):
-    _crash_sync(dovecot, tmp_path, total=15000, accounts=400, kills=60, seed=4)
+    _crash_sync(dovecot, tmp_path, total=15000, accounts=1000, kills=60, seed=4)
