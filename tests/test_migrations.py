@@ -36,3 +36,23 @@ def test_open_is_idempotent_and_records_version(tmp_path):
             inspect(conn).get_table_names()
         )
         assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
+
+
+def test_a_failed_migration_leaves_no_half_schema(tmp_path):
+    """DDL is transactional: a migration that fails (or is killed) half-way leaves nothing behind."""
+    import sqlite3
+
+    import pytest
+
+    from tracker.errors import LedgerError
+
+    path = tmp_path / "l.db"
+    with sqlite3.connect(path) as conn:  # a table in the way makes the migration fail midway
+        conn.execute("create table skipped_message (x integer)")
+    with pytest.raises(LedgerError):
+        Ledger.open(str(path))
+    with sqlite3.connect(path) as conn:
+        tables = {
+            row[0] for row in conn.execute("select name from sqlite_master where type='table'")
+        }
+    assert tables == {"skipped_message"}  # account, checkpoint and alembic_version rolled back

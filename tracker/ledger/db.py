@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlmodel import create_engine
 
@@ -52,6 +52,7 @@ def make_engine(path_or_url: str | None) -> Engine:
         _prepare_sqlite_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         try:
             engine = create_engine(url, pool_pre_ping=True)
@@ -74,9 +75,15 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        # One transaction for the whole upgrade: a process killed half-way leaves no half schema.
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError:
+        if _current_revision(engine) != HEAD_REVISION:
+            raise
+        # Another process ran the same migration meanwhile; its schema is the one we wanted.
 
 
 def migrations_dir() -> Path:
@@ -109,6 +116,9 @@ def _prepare_sqlite_file(path: Path) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # Python's sqlite3 module commits before DDL and opens transactions late; take that over
+    # (see _sqlite_begin) so migrations and batches are really atomic.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     # WAL lets reports read while the daemon writes; the busy timeout makes writers queue.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -116,6 +126,10 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _first_line(err: BaseException) -> str:
