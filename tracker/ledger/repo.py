@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -408,7 +409,7 @@ def _trusted_account_events(conn: Connection) -> dict[int, list[LifecycleEvent]]
     return events
 
 
-def _read_utc(stored: object, to_datetime: Callable[[object], datetime] | None) -> datetime:
+def _read_utc(stored: object, to_datetime: Callable[[Any], Any] | None) -> datetime:
     """Return a stored SQLite timestamp exactly as SQLModel's UTCDateTime reads it."""
     value = to_datetime(stored) if to_datetime else stored
     assert isinstance(value, datetime)

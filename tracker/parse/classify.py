@@ -9,10 +9,11 @@ objection is honoured" and must not count as an approval.
 from __future__ import annotations
 
 import re
-import re._parser as _sre_parser  # to bound a pattern's first characters
+import re._parser as _sre_parser  # CPython's regex parser, to bound a pattern's first characters
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from tracker.domain import Kind, Platform
 
@@ -217,7 +218,10 @@ def _compile_with_first_chars(pattern: str) -> re.Pattern[str]:
     one character test. It matches exactly where `pattern` does: the set is worked out from
     the parsed pattern, and a pattern whose first character cannot be bounded is left alone.
     """
-    first = _first_chars(pattern)
+    try:
+        first = _first_chars(pattern)
+    except Exception:  # the regex parser is CPython-internal: if it ever changes, lose only speed
+        first = None
     if not first:
         return re.compile(pattern)
     chars = "".join(re.escape(c) for c in sorted(first))
@@ -233,7 +237,7 @@ def _first_chars(pattern: str) -> frozenset[str] | None:
     return None if chars is None or nullable else frozenset(chars)
 
 
-def _first_of(items: list[tuple[object, object]]) -> tuple[set[str] | None, bool]:
+def _first_of(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
     """(possible first characters or None for any, whether `items` can match the empty string)."""
     c = _sre_parser
     chars: set[str] = set()
@@ -241,28 +245,28 @@ def _first_of(items: list[tuple[object, object]]) -> tuple[set[str] | None, bool
         if op is c.AT or op in (c.ASSERT, c.ASSERT_NOT):
             continue  # zero-width: the next item decides the first character
         if op is c.LITERAL:
-            chars.add(chr(arg))  # type: ignore[arg-type]
+            chars.add(chr(arg))
             return chars, False
         if op is c.IN:
-            members = _class_members(arg)  # type: ignore[arg-type]
+            members = _class_members(arg)
             if members is None:
                 return None, False
             return chars | members, False
         if op is c.SUBPATTERN:
-            _group, add_flags, _del_flags, sub = arg  # type: ignore[misc]
+            _group, add_flags, _del_flags, sub = arg
             if add_flags:
                 return None, False
             found, nullable = _first_of(list(sub))
         elif op is c.BRANCH:
             found, nullable = set(), False
-            for alternative in arg[1]:  # type: ignore[index]
+            for alternative in arg[1]:
                 alt_chars, alt_nullable = _first_of(list(alternative))
                 if alt_chars is None:
                     return None, False
                 found |= alt_chars
                 nullable = nullable or alt_nullable
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            low, _high, sub = arg  # type: ignore[misc]
+            low, _high, sub = arg
             found, nullable = _first_of(list(sub))
             nullable = nullable or low == 0
         else:  # any character, a back-reference, a category...: no useful bound
@@ -275,14 +279,14 @@ def _first_of(items: list[tuple[object, object]]) -> tuple[set[str] | None, bool
     return chars, True
 
 
-def _class_members(items: list[tuple[object, object]]) -> set[str] | None:
+def _class_members(items: list[tuple[Any, Any]]) -> set[str] | None:
     c = _sre_parser
     members: set[str] = set()
     for op, arg in items:
         if op is c.LITERAL:
-            members.add(chr(arg))  # type: ignore[arg-type]
-        elif op is c.RANGE and arg[1] - arg[0] <= 512:  # type: ignore[index,operator]
-            members.update(chr(i) for i in range(arg[0], arg[1] + 1))  # type: ignore[index,operator]
+            members.add(chr(arg))
+        elif op is c.RANGE and arg[1] - arg[0] <= 512:
+            members.update(chr(i) for i in range(arg[0], arg[1] + 1))
         else:  # negated classes, \\w and other categories
             return None
     return members
