@@ -60,3 +60,20 @@ def test_empty_file_is_read_as_one_empty_message(tmp_path: Path):
     assert list(iter_mail([tmp_path / "empty.mbox"])) == [
         RawMail(str(tmp_path / "empty.mbox"), b"", None, 0)
     ]
+
+
+def test_crlf_mbox_and_from_lines_inside_paragraphs(tmp_path: Path):
+    first = (
+        b"From: a@example.org\r\nSubject: one\r\n\r\nbody\r\nFrom the start, not a separator\r\n"
+    )
+    second = b"From: b@example.org\r\nSubject: two\r\n\r\nsecond body\r\n"
+    raw = (
+        b"From x Mon Jan  1 00:00:00 2024\r\n"
+        + first
+        + b"\r\nFrom y Mon Jan  1 00:00:00 2024\r\n"
+        + second
+        + b"\r\n"
+    )
+    (tmp_path / "crlf.mbox").write_bytes(raw)
+    assert [m.raw for m in iter_mbox(tmp_path / "crlf.mbox")] == [first, second]
+    assert sum(m.size for m in iter_mbox(tmp_path / "crlf.mbox")) == len(raw)

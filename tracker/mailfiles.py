@@ -9,7 +9,9 @@ that is one endless line).
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,6 @@ _MAILDIR_PARTS = ("cur", "new", "tmp")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # An mbox is read in lines of at most this many bytes, so a file without newlines cannot
 # become one giant line in memory.
-_READ_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,48 +131,80 @@ def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
 
 
 def iter_mbox(path: Path) -> Iterator[RawMail]:
-    """Yield the messages of an mbox file one by one, undoing mboxrd ">From " quoting."""
+    """Yield the messages of an mbox file one by one, undoing mboxrd ">From " quoting.
+
+    A message starts after a "From " line that opens the file or follows a blank line. The
+    file is memory-mapped and split with `find`, so a multi-gigabyte archive is neither read
+    line by line in Python nor held in memory.
+    """
     index = 0
-    message = bytearray()
-    has_lines = False
-    size = 0
-    previous_blank = 1  # length of the last line when it was blank, else 0
-    at_line_start = True
     try:
         with path.open("rb") as handle:
-            while line := handle.readline(_READ_CHUNK):
-                starts_line, at_line_start = at_line_start, line.endswith(b"\n")
-                if starts_line and line.startswith(b"From ") and previous_blank:
-                    if index or has_lines:
-                        yield _mbox_message(path, index, message, size, previous_blank)
-                        index += 1
-                    message, size, has_lines = bytearray(), len(line), False
-                    previous_blank = 0
-                    continue
-                has_lines = True
-                size += len(line)
-                if starts_line and line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
-                    line = line[1:]
-                if size <= MAX_MESSAGE_BYTES:
-                    message += line
-                previous_blank = len(line) if starts_line and line in (b"\n", b"\r\n") else 0
-    except OSError as err:
-        yield RawMail(f"{path}#{index}", None, f"cannot read mbox ({err.strerror})")
-        return
-    if has_lines:
-        yield _mbox_message(path, index, message, size, previous_blank)
+            if os.fstat(handle.fileno()).st_size == 0:
+                return
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                released = 0
+                for start, end, size in _mbox_spans(data):
+                    yield _mbox_message(path, index, data, start, end, size)
+                    index += 1
+                    released = _release_pages(data, released, start)
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        yield RawMail(f"{path}#{index}", None, f"cannot read mbox ({reason})")
+
+
+def _mbox_spans(data: mmap.mmap) -> Iterator[tuple[int, int, int]]:
+    """Yield (start, end, size) of each message: its bytes and how much of the file it takes."""
+    length = len(data)
+    separator = 0  # where the current message's "From " line starts
+    while separator < length:
+        line_end = data.find(b"\n", separator)
+        start = length if line_end < 0 else line_end + 1
+        end = next_separator = length
+        search = start
+        while (found := data.find(b"\nFrom ", search)) >= 0:
+            # "From " opens a message only after a blank line: "\n\n" or "\r\n\r\n".
+            if data[found - 1 : found] == b"\n":
+                end, next_separator = found, found + 1
+                break
+            if data[found - 2 : found] == b"\n\r" and found >= start + 1:
+                end, next_separator = found - 1, found + 1
+                break
+            search = found + 1
+        else:
+            if data[length - 2 : length] == b"\n\n":  # the blank line that ends the file
+                end = length - 1
+            elif data[length - 4 : length] == b"\r\n\r\n":
+                end = length - 2
+        yield start, max(start, end), next_separator - separator
+        separator = next_separator
+
+
+_RELEASE_STEP = 16 * 1024 * 1024
+
+
+def _release_pages(data: mmap.mmap, released: int, upto: int) -> int:
+    """Drop the mapped pages before `upto` once 16 MiB are done, so RSS stays flat on big files."""
+    upto -= upto % mmap.PAGESIZE
+    if upto - released < _RELEASE_STEP or not hasattr(data, "madvise"):
+        return released
+    data.madvise(mmap.MADV_DONTNEED, released, upto - released)
+    return upto
+
+
+_QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
 
 
 def _mbox_message(
-    path: Path, index: int, message: bytearray, size: int, trailing_blank: int
+    path: Path, index: int, data: mmap.mmap, start: int, end: int, size: int
 ) -> RawMail:
     source = f"{path}#{index}"
-    if size > MAX_MESSAGE_BYTES:
-        return RawMail(source, None, _too_large(size), size)
-    # The blank line before the next "From " belongs to the mbox, not to the message.
-    if trailing_blank:
-        del message[-trailing_blank:]
-    return RawMail(source, bytes(message), None, size)
+    if end - start > MAX_MESSAGE_BYTES:
+        return RawMail(source, None, _too_large(end - start), size)
+    message = data[start:end]
+    if b">From " in message:
+        message = _QUOTED_FROM.sub(rb"\1", message)
+    return RawMail(source, message, None, size)
 
 
 def _too_large(size: int) -> str:

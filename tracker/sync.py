@@ -17,7 +17,7 @@ from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import complete_scan, plan_scan
 from tracker.ledger import Ledger, RecordCounts
 from tracker.mailfiles import RawMail, iter_mail
-from tracker.parse import is_from_meta, parse_email
+from tracker.parse import could_be_from_meta, is_from_meta, parse_email, unreadable
 
 if TYPE_CHECKING:
     from tracker.config import MailboxSettings
@@ -32,22 +32,30 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
+# What other people's mail becomes: nothing about it is kept, so nothing about it is read.
+_NOT_META = ParsedEmail(
+    kind="other",
+    platform=None,
+    account=None,
+    code=None,
+    sent_at=None,
+    message_id=None,
+    trusted=False,
+)
+
+
 def read_message(
     source: str, raw: bytes | None, problem: str | None = None, *, authserv_ids: Iterable[str] = ()
 ) -> ReadMessage:
-    """Return the parsed form of one message's bytes (or of the reason it could not be read)."""
+    """Return the parsed form of one message's bytes (or of the reason it could not be read).
+
+    Mail whose From surely names no Meta domain is not parsed at all: the ledger keeps nothing
+    about it, not even that it was malformed.
+    """
     if raw is None:
-        parsed = ParsedEmail(
-            kind="other",
-            platform=None,
-            account=None,
-            code=None,
-            sent_at=None,
-            message_id=None,
-            trusted=False,
-            error=problem or "cannot be read",
-        )
-        return ReadMessage(source, parsed, "")
+        return ReadMessage(source, unreadable(problem or "cannot be read"), "")
+    if not could_be_from_meta(raw):
+        return ReadMessage(source, _NOT_META, "")
     parsed = parse_email(raw, authserv_ids=authserv_ids)
     # Hashing is only needed for Meta mail without a Message-ID; skip it for everything else.
     fingerprint = ""

@@ -114,6 +114,9 @@ class Ledger:
         self, conn: Connection, message: ReadMessage, now: datetime, counts: RecordCounts
     ) -> None:
         parsed = message.parsed
+        if parsed.error is None and not parsed.is_meta_flow:
+            counts.ignored += 1
+            return
         if parsed.error is not None or parsed.sent_at is None:
             reason = parsed.error or "no usable Date header"
             inserted = self._insert_ignoring_duplicates(
@@ -124,9 +127,6 @@ class Ledger:
                 counts.reasons.append(f"{message.source}: {reason}")
             else:
                 counts.duplicate += 1
-            return
-        if not parsed.is_meta_flow:
-            counts.ignored += 1
             return
         account_id = None
         # Only trusted objection-flow mail reveals an account; a login code or a forgery doesn't.

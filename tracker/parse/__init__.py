@@ -18,7 +18,14 @@ from tracker.parse.classify import (
 from tracker.parse.codes import extract_code, extract_validity_minutes
 from tracker.parse.mime import Headers, MalformedMail, read_body, read_headers
 
-__all__ = ["MAX_TEXT_CHARS", "MalformedMail", "is_from_meta", "parse_email"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "MalformedMail",
+    "could_be_from_meta",
+    "is_from_meta",
+    "parse_email",
+    "unreadable",
+]
 
 # Decoded text handed to the classifier and the code extractor, at most. Meta's mails are a few
 # thousand characters; the rules' cost grows faster than the text, so a bound keeps one
@@ -28,6 +35,24 @@ MAX_TEXT_CHARS = 64 * 1024
 # such word, so a text made of "code 123456 code 123456 ..." would cost minutes.
 MAX_CODE_WORDS = 50
 _CODE_WORD = re.compile(r"(?i)c[oó]di?|k[oó]d")  # the stems tracker.parse.codes looks for
+
+
+# The From field's raw bytes, folded lines included. Matching it is the cheapest triage there is.
+_FROM_FIELD = re.compile(rb"(?im)^from[ \t]*:(.*(?:\r?\n[ \t].*)*)")
+# Every Meta sending domain contains one of these; an encoded word could hide any of them.
+_META_HINT = re.compile(rb"(?i)facebook|fb\.com|meta(mail)?\.com|instagram|=\?")
+
+
+def could_be_from_meta(raw: bytes) -> bool:
+    """Return False only when `raw` is surely not from Meta (its From names no Meta domain).
+
+    Used to skip other mail in bulk imports without parsing its headers; anything doubtful
+    (no From, several, an encoded word) answers True and gets the full parse.
+    """
+    end = raw.find(b"\n\n")
+    header = raw if end < 0 else raw[: end + 1]
+    fields = _FROM_FIELD.findall(header[: 256 * 1024])
+    return len(fields) != 1 or _META_HINT.search(fields[0]) is not None
 
 
 def is_from_meta(header_bytes: bytes) -> bool:
@@ -47,11 +72,9 @@ def parse_email(raw: bytes, *, authserv_ids: Iterable[str] = ()) -> ParsedEmail:
     try:
         headers = read_headers(raw)
     except MalformedMail as err:
-        return _unreadable(str(err))
-    except (
-        Exception
-    ) as err:  # the header parser should not fail, but one bad mail must not stop a run
-        return _unreadable(f"unreadable headers ({type(err).__name__})")
+        return unreadable(str(err))
+    except Exception as err:  # the header parser should not fail; one bad mail must not stop a run
+        return unreadable(f"unreadable headers ({type(err).__name__})")
 
     account = headers.to_addresses[0] if headers.to_addresses else headers.delivered_to
     domain_platform = platform_of_domain(headers.from_domain)
@@ -140,7 +163,8 @@ def _with(base: ParsedEmail, **changes: object) -> ParsedEmail:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def _unreadable(reason: str) -> ParsedEmail:
+def unreadable(reason: str) -> ParsedEmail:
+    """Return the result for bytes that cannot be read as mail at all."""
     return ParsedEmail(
         kind="other",
         platform=None,
