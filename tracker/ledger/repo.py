@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Table, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -165,6 +164,9 @@ class Ledger:
         dialect = conn.dialect.name
         key = next(iter(table.primary_key.columns))
         if dialect in ("sqlite", "postgresql"):
+            # Imported here: loading the PostgreSQL dialect costs every SQLite start ~25 ms.
+            from sqlalchemy.dialects import postgresql, sqlite
+
             insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
             # RETURNING tells whether a row went in; rowcount is -1 on some drivers.
             statement = insert(table).values(**row).on_conflict_do_nothing().returning(key)
