@@ -164,3 +164,23 @@ def test_naive_date_is_read_as_utc_and_missing_date_is_an_error():
 def test_unreadable_bytes(raw, error):
     parsed = parse_email(raw)
     assert (parsed.kind, parsed.trusted, parsed.error) == ("other", False, error)
+
+
+def test_nearest_word_distance_matches_brute_force():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tracker.parse.codes import _distance_to_nearest
+
+    @given(
+        st.lists(st.integers(0, 500), min_size=1, unique=True),
+        st.integers(0, 500),
+        st.integers(0, 20),
+    )
+    def check(words, start, width):
+        words.sort()
+        end = start + width
+        brute = min(min(abs(start - w), abs(end - w)) for w in words)
+        assert _distance_to_nearest(words, start, end) == brute
+
+    check()

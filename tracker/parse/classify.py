@@ -129,7 +129,7 @@ LANGUAGES: dict[str, LanguageRules] = {
         approve=r"acept(ar|aremos|ado|ada)|respet(ar|aremos|ado|ada)|atender(emos)?",
         decline=r"no (podemos|podremos)|rechaz(ar|ado|ada)|deneg(ar|ado|ada)|no es posible",
         acknowledge=r"hemos recibido|revisaremos|necesitamos más información|"
-        r"no (se )?(cumplimos|atienden|tramitamos) automáticamente|no .*automáticamente",
+        r"no (se )?(cumplimos|atienden|tramitamos) automáticamente|no [^.\n]{0,120}automáticamente",
         conditional=r"^(si|cuando)\b|\bsi (tu|usted)\b",
     ),
     "it": LanguageRules(
@@ -141,7 +141,7 @@ LANGUAGES: dict[str, LanguageRules] = {
         decline=r"non (possiamo|potremo|è possibile)|respint[ao]|rifiutat[ao]|non (verrà|sarà) "
         r"(accolt|applicat)",
         acknowledge=r"abbiamo ricevuto|esaminer|valuter|abbiamo bisogno di ulteriori informazioni|"
-        r"non .*automaticamente",
+        r"non [^.\n]{0,120}automaticamente",
         conditional=r"^(se|quando)\b|\bse (la tua|tu)\b",
     ),
     "nl": LanguageRules(
@@ -150,9 +150,9 @@ LANGUAGES: dict[str, LanguageRules] = {
         request=r"verzoek",
         right_to_object=r"recht (om )?bezwaar|bezwaar (te )?maken",
         approve=r"honoreren|gehonoreerd|inwilligen|ingewilligd|goedgekeurd|gehonoreerd",
-        decline=r"niet (honoreren|inwilligen|gehonoreerd|ingewilligd)|kunnen .*niet|afgewezen|"
+        decline=r"niet (honoreren|inwilligen|gehonoreerd|ingewilligd)|kunnen [^.\n]{0,80}niet|afgewezen|"
         r"helaas",
-        acknowledge=r"hebben (je|uw) \w+ ontvangen|we (zullen|gaan) .*beoordelen|meer informatie nodig|"
+        acknowledge=r"hebben (je|uw) \w+ ontvangen|we (zullen|gaan) [^.\n]{0,80}beoordelen|meer informatie nodig|"
         r"niet automatisch",
         conditional=r"^(als|indien|wanneer)\b|\b(als|indien) (je|jouw|uw)\b",
     ),
@@ -164,7 +164,7 @@ LANGUAGES: dict[str, LanguageRules] = {
         approve=r"uwzględni\w*|zaakceptow\w*|rozpatrzon\w* pozytywnie|zatwierdz\w*",
         decline=r"nie (możemy|będziemy|uwzględni\w*|zostanie|został)|odrzuc\w*|odrzuon\w*",
         acknowledge=r"otrzymaliśmy|rozpatrzymy|przeanalizujemy|potrzebujemy więcej informacji|"
-        r"nie .*automatycznie",
+        r"nie [^.\n]{0,120}automatycznie",
         conditional=r"^(jeśli|jeżeli|gdy)\b",
     ),
     "pt": LanguageRules(
@@ -175,7 +175,7 @@ LANGUAGES: dict[str, LanguageRules] = {
         approve=r"atender(emos)?|atendid[ao]|aceit(ar|aremos|a|o)|respeit(ar|aremos|ad[ao])|"
         r"aprovad[ao]",
         decline=r"não (podemos|poderemos|será|foi)|recusad[ao]|rejeitad[ao]|indeferid[ao]",
-        acknowledge=r"recebemos|analisaremos|precisamos de mais informações|não .*automaticamente",
+        acknowledge=r"recebemos|analisaremos|precisamos de mais informações|não [^.\n]{0,120}automaticamente",
         conditional=r"^(se|quando)\b|\bse (a sua|você|tu)\b",
     ),
     "sv": LanguageRules(

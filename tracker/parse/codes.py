@@ -8,6 +8,7 @@ numbers), and keep the candidate closest to a "code" word in any of the supporte
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 # "code", "Code", "Bestätigungscode", "código", "codice", "kod", "koden", "kód", "verifieringskod"...
@@ -80,10 +81,19 @@ def _closest_candidate(text: str) -> FoundCode | None:
         digits = re.sub(r"\D", "", match.group(1))
         if not 4 <= len(digits) <= 8:
             continue
-        distance = min(min(abs(match.start() - w), abs(match.end() - w)) for w in words)
+        distance = _distance_to_nearest(words, match.start(), match.end())
         if distance <= _MAX_DISTANCE and (best is None or distance < best.distance):
             best = FoundCode(digits, distance)
     return best
+
+
+def _distance_to_nearest(words: list[int], start: int, end: int) -> int:
+    """Return how far the span [start, end] is from the nearest word position (sorted list)."""
+    i = bisect_left(words, start)
+    near = words[max(0, i - 1) : i + 1]
+    j = bisect_left(words, end)
+    near += words[max(0, j - 1) : j + 1]
+    return min(min(abs(start - w), abs(end - w)) for w in near)
 
 
 _UNIT_MINUTES = {
