@@ -52,3 +52,21 @@ def test_first_sync_then_incremental_then_uidvalidity_change(
     assert third.rescanned and third.counts.new == 0 and third.counts.duplicate == 2
     assert all(not flags for flags in dovecot.flags(user).values())
     assert ledger.summary().messages == 2
+
+
+def test_oversized_mail_from_meta_is_skipped_without_download(
+    dovecot, imap_user, imap_mailbox, tmp_path
+):
+    huge = meta_mail("approved", account="anna@example.org", sent_at=T, html=False).replace(
+        b"We will honour", b"X" * (6 * 1024 * 1024) + b"\nWe will honour"
+    )
+    dovecot.deliver(imap_user.username, huge)
+    dovecot.deliver(
+        imap_user.username, meta_mail("code", account="anna@example.org", code="418207", sent_at=T)
+    )
+    ledger = Ledger.open(str(tmp_path / "l.db"))
+    with connect(imap_mailbox) as conn:
+        result = sync_folder(ledger, conn, "test", "INBOX")
+    assert (result.candidates, result.fetched, result.counts.new) == (2, 1, 1)
+    [(source, reason)] = ledger.skipped()
+    assert source.endswith(";UID=1") and reason.startswith("too large for a Meta notification")

@@ -18,6 +18,7 @@ from tracker.imap.cursor import complete_scan, plan_scan
 from tracker.ledger import Ledger, RecordCounts
 from tracker.mailfiles import RawMail, iter_mail
 from tracker.parse import could_be_from_meta, is_from_meta, parse_email, unreadable
+from tracker.parse.mime import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from tracker.config import MailboxSettings
@@ -155,6 +156,7 @@ def sync_folder(
     counts = RecordCounts()
     headers = connection.fetch_headers(uids) if uids else {}
     meta_uids = [uid for uid in uids if uid in headers and is_from_meta(headers[uid])]
+    meta_uids = _skip_oversized(ledger, connection, mailbox, folder, state.uidvalidity, meta_uids)
     fetched = 0
     for start in range(0, len(meta_uids), FETCH_BATCH):
         batch = meta_uids[start : start + FETCH_BATCH]
@@ -189,6 +191,31 @@ def sync_folder(
         rescanned=plan.rescan,
         counts=counts,
     )
+
+
+def _skip_oversized(
+    ledger: Ledger,
+    connection: MailboxConnection,
+    mailbox: str,
+    folder: str,
+    uidvalidity: int,
+    uids: list[int],
+) -> list[int]:
+    """Record as malformed, without downloading them, the messages too big to be Meta's notices."""
+    if not uids:
+        return uids
+    sizes = connection.fetch_sizes(uids)
+    too_big = {uid for uid in uids if sizes.get(uid, 0) > MAX_BODY_BYTES}
+    if too_big:
+        ledger.record_batch(
+            read_message(
+                imap_source(mailbox, folder, uidvalidity, uid),
+                None,
+                f"too large for a Meta notification ({sizes[uid] // 1024} KiB), not downloaded",
+            )
+            for uid in sorted(too_big)
+        )
+    return [uid for uid in uids if uid not in too_big]
 
 
 @dataclass(frozen=True, slots=True)

@@ -316,6 +316,21 @@ class MailboxConnection:
         """
         return self._fetch(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]", HEADER_BATCH)
 
+    def fetch_sizes(self, uids: Iterable[int]) -> dict[int, int]:
+        """The size in bytes (RFC822.SIZE) of each message, by UID, without fetching it."""
+        folder = self._selected()
+        wanted = sorted(set(uids))
+        result: dict[int, int] = {}
+        for start in range(0, len(wanted), HEADER_BATCH):
+            chunk = wanted[start : start + HEADER_BATCH]
+            with self._call(f"fetching from '{folder}' failed") as client:
+                data = client.fetch(chunk, ["RFC822.SIZE"])
+            for uid, fields in data.items():
+                size = fields.get(b"RFC822.SIZE")
+                if isinstance(size, int) and uid in chunk:
+                    result[int(uid)] = size
+        return result
+
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         """The full raw message of each UID (BODY.PEEK[]: \\Seen is never set)."""
         return self._fetch(uids, "BODY.PEEK[]", b"BODY[]", MESSAGE_BATCH)
