@@ -246,7 +246,7 @@ def import_(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
 @pass_context
 def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) -> None:
     """Show every account by state: notified, pending, approved, declined."""
-    from tracker.render import report_csv, report_text, report_to_dict
+    from tracker.render import json_list, report_csv, report_text, report_to_dict
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
@@ -255,7 +255,7 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) ->
     if state:
         reports = [r for r in reports if r.state in state]
     if as_json:
-        click.echo(json.dumps([report_to_dict(r) for r in reports], indent=2, ensure_ascii=False))
+        click.echo(json_list(report_to_dict(r) for r in reports), nl=False)
     elif as_csv:
         click.echo(report_csv(reports), nl=False)
     else:

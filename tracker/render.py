@@ -84,6 +84,16 @@ def code_to_dict(code: CodeRecord, *, now: datetime) -> dict[str, Any]:
     }
 
 
+def json_list(records: Iterable[dict[str, Any]]) -> str:
+    """Return a JSON list with one compact object per line.
+
+    Readable, and fast: `json.dumps(..., indent=2)` falls back to the pure-Python encoder, which
+    took two thirds of `tracker report --json` on 100,000 accounts.
+    """
+    lines = ",\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+    return f"[\n{lines}\n]\n" if lines else "[]\n"
+
+
 def json_lines(records: Iterable[dict[str, Any]]) -> str:
     """Return one compact JSON object per line."""
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
