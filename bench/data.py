@@ -159,20 +159,6 @@ class MailPool:
         return mails
 
 
-def write_mbox(path: Path, messages: list[bytes]) -> None:
-    """Write an mboxrd file ('>From ' quoting), as Google Takeout does."""
-    with path.open("wb") as out:
-        for raw in messages:
-            out.write(b"From 1234@xxx Thu Jan 01 00:00:00 +0000 2024\n")
-            for line in raw.replace(b"\r\n", b"\n").splitlines(keepends=True):
-                if line.lstrip(b">").startswith(b"From "):
-                    line = b">" + line
-                out.write(line)
-            if not raw.endswith(b"\n"):
-                out.write(b"\n")
-            out.write(b"\n")
-
-
 # -- ledgers --------------------------------------------------------------------------------
 
 # Each account's story, cycled: most accounts end approved or rejected, some wait.

@@ -11,13 +11,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tracker.domain import Checkpoint, ParsedEmail, ReadMessage
+from tracker.domain import Checkpoint, ReadMessage
 from tracker.errors import ConfigError, MailboxError, TrackerError
 from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import complete_scan, plan_scan
 from tracker.ledger import Ledger, RecordCounts
 from tracker.mailfiles import RawMail, iter_mail
-from tracker.parse import could_be_from_meta, is_from_meta, parse_email, unreadable
+from tracker.parse import NOT_META, could_be_from_meta, is_from_meta, parse_email, unreadable
 from tracker.parse.mime import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
@@ -33,18 +33,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 
 
-# What other people's mail becomes: nothing about it is kept, so nothing about it is read.
-_NOT_META = ParsedEmail(
-    kind="other",
-    platform=None,
-    account=None,
-    code=None,
-    sent_at=None,
-    message_id=None,
-    trusted=False,
-)
-
-
 def read_message(
     source: str, raw: bytes | None, problem: str | None = None, *, authserv_ids: Iterable[str] = ()
 ) -> ReadMessage:
@@ -56,7 +44,7 @@ def read_message(
     if raw is None:
         return ReadMessage(source, unreadable(problem or "cannot be read"), "")
     if not could_be_from_meta(raw):
-        return ReadMessage(source, _NOT_META, "")
+        return ReadMessage(source, NOT_META, "")
     parsed = parse_email(raw, authserv_ids=authserv_ids)
     # Hashing is only needed for Meta mail without a Message-ID; skip it for everything else.
     fingerprint = ""

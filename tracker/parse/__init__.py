@@ -20,6 +20,7 @@ from tracker.parse.mime import Headers, MalformedMail, read_body, read_headers
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "NOT_META",
     "MalformedMail",
     "could_be_from_meta",
     "is_from_meta",
@@ -163,15 +164,18 @@ def _with(base: ParsedEmail, **changes: object) -> ParsedEmail:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+# Mail that is not Meta's, read no further than needed to know that.
+NOT_META = ParsedEmail(
+    kind="other",
+    platform=None,
+    account=None,
+    code=None,
+    sent_at=None,
+    message_id=None,
+    trusted=False,
+)
+
+
 def unreadable(reason: str) -> ParsedEmail:
     """Return the result for bytes that cannot be read as mail at all."""
-    return ParsedEmail(
-        kind="other",
-        platform=None,
-        account=None,
-        code=None,
-        sent_at=None,
-        message_id=None,
-        trusted=False,
-        error=reason,
-    )
+    return replace(NOT_META, error=reason)
