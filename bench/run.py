@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # bench/ and tests/ are not installed; import them from the checkout
     sys.path.insert(0, str(ROOT))
 
-from bench.data import MailPool, build_ledger, write_mbox  # noqa: E402
+from bench.data import MailPool, build_ledger  # noqa: E402
+from tests.mailfactory import write_mbox  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
