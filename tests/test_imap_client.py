@@ -73,6 +73,13 @@ def test_tcp_nodelay_is_set(conn: MailboxConnection) -> None:
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
+def test_tcp_keepalive_is_set(conn: MailboxConnection) -> None:
+    """A silent network path must fail the socket instead of leaving IDLE waiting for ever."""
+    sock = conn._client.socket()  # type: ignore[union-attr]
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
+
+
 def test_wrong_password_is_an_authentication_error(
     dovecot: DovecotServer, imap_user: ImapUser, tmp_path: Path
 ) -> None:

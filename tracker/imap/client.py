@@ -458,10 +458,21 @@ def _ssl_context(mailbox: MailboxSettings) -> ssl.SSLContext:
         raise MailboxError(mailbox.name, f"cannot load ca_file {cafile}: {reason}") from None
 
 
+# TCP keepalive: a silent network path (NAT timeout, suspended laptop) fails the socket after
+# about 60 + 4 * 15 seconds, instead of leaving an IDLE waiting until its next renewal.
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 60, 15, 4
+
+
 def _set_nodelay(client: IMAPClient) -> None:
+    sock = client.socket()
     # imaplib leaves Nagle on; with it some servers stall ~40 ms on every command.
     with contextlib.suppress(OSError, AttributeError):
-        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, KEEPALIVE_IDLE)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, KEEPALIVE_INTERVAL)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, KEEPALIVE_COUNT)
 
 
 def _normalise_capabilities(raw: Iterable[Any]) -> frozenset[str]:
