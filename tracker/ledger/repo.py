@@ -249,16 +249,6 @@ class Ledger:
             ).first()
         return Checkpoint(mailbox, folder, row[0], row[1]) if row else None
 
-    def has_message(self, message_key: str) -> bool:
-        """Return True if a message with this key is already recorded."""
-        with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(_message.c.id).where(_message.c.message_key == message_key)
-                ).first()
-                is not None
-            )
-
     def account_lifecycles(self) -> list[tuple[AccountReport, Lifecycle]]:
         """Return every account's report line and lifecycle, ordered by address and platform."""
         with self.engine.connect() as conn:
