@@ -663,8 +663,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.exceptions.Abort:
         click.echo("tracker: interrupted", err=True)
         sys.exit(ExitStatus.INTERRUPTED)
+    except click.UsageError as err:  # one line, like every other error
+        where = err.ctx.command_path if err.ctx else "tracker"
+        click.echo(f"tracker: {err.format_message()} (see '{where} --help')", err=True)
+        sys.exit(ExitStatus.USAGE)
     except click.ClickException as err:
-        err.show()
+        click.echo(f"tracker: {err.format_message()}", err=True)
         sys.exit(err.exit_code)
     except TrackerError as err:
         click.echo(f"tracker: {err}", err=True)
