@@ -61,3 +61,17 @@ def test_no_lookalike_is_ever_trusted():
     for path in sorted((SAMPLES / "lookalikes").glob("*.eml")):
         parsed = parse_email(path.read_bytes())
         assert not parsed.trusted and parsed.code is None, path.name
+
+
+def test_generator_reproduces_every_sample_byte_for_byte():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(SAMPLES / "generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 problems" in result.stdout
