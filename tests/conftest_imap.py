@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.imapserver import DovecotServer, ImapUser, dovecot_available
+from tests.imapserver import DovecotServer, ImapUser, dovecot_available, running_dovecot
 from tracker.config import MailboxSettings
 
 __all__ = [
@@ -37,26 +37,16 @@ def _require_dovecot() -> None:
 def dovecot() -> Iterator[DovecotServer]:
     """A running Dovecot with IDLE, on free loopback ports; stopped and removed afterwards."""
     _require_dovecot()
-    server = DovecotServer()
-    try:
-        server.start()
+    with running_dovecot() as server:
         yield server
-    finally:
-        server.stop()
-        server.cleanup()
 
 
 @pytest.fixture
 def dovecot_no_idle() -> Iterator[DovecotServer]:
     """Like `dovecot`, but the server does not advertise IDLE (for the polling fallback)."""
     _require_dovecot()
-    server = DovecotServer(idle=False)
-    try:
-        server.start()
+    with running_dovecot(idle=False) as server:
         yield server
-    finally:
-        server.stop()
-        server.cleanup()
 
 
 @pytest.fixture
