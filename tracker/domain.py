@@ -19,6 +19,22 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 ACCOUNT_STATES: tuple[AccountState, ...] = get_args(AccountState)
 
+# Meta's own list of its sending domains, the one source for the parser's trust rule and the
+# IMAP server-side search. A base domain also covers its subdomains (priority.facebookmail.com,
+# account.meta.com, global.metamail.com, support.facebook.com).
+META_BASE_DOMAINS: dict[str, Platform] = {
+    "facebook.com": "facebook",
+    "facebookmail.com": "facebook",
+    "fb.com": "facebook",
+    "meta.com": "meta",
+    "metamail.com": "meta",
+}
+# Instagram's are exact: instagram.com itself is not on Meta's list of sending domains.
+META_EXACT_DOMAINS: dict[str, Platform] = {
+    "mail.instagram.com": "instagram",
+    "support.instagram.com": "instagram",
+}
+
 # Kinds that mean "the objection was submitted" and kinds that decide it.
 SUBMISSION_KINDS: frozenset[str] = frozenset({"code", "received"})
 DECISION_KINDS: frozenset[str] = frozenset({"approved", "rejected"})

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import (
@@ -29,22 +29,16 @@ from imapclient.exceptions import (
 )
 
 from tracker.config import MailboxSettings, resolve_oauth2_token, resolve_password
+from tracker.domain import META_BASE_DOMAINS, META_EXACT_DOMAINS
 from tracker.errors import AuthenticationError, MailboxError
 from tracker.imap.cursor import FolderState
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# Domains Meta sends account mail from (objection notices, codes, decisions).
-META_SENDER_DOMAINS: tuple[str, ...] = (
-    "facebook.com",
-    "facebookmail.com",
-    "fb.com",
-    "meta.com",
-    "metamail.com",
-    "mail.instagram.com",
-    "support.facebook.com",
-    "support.instagram.com",
-)
+# Domains Meta sends account mail from (objection notices, codes, decisions). FROM searches
+# match substrings, so the base domains also find their subdomains.
+META_SENDER_DOMAINS: tuple[str, ...] = (*META_BASE_DOMAINS, *META_EXACT_DOMAINS)
 HEADER_BATCH = 500
 MESSAGE_BATCH = 100
 
@@ -314,31 +308,22 @@ class MailboxConnection:
 
         UIDs that no longer exist are simply missing from the result.
         """
-        return self._fetch(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]", HEADER_BATCH)
+        return self._fetch(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]", HEADER_BATCH, bytes)
 
     def fetch_sizes(self, uids: Iterable[int]) -> dict[int, int]:
         """The size in bytes (RFC822.SIZE) of each message, by UID, without fetching it."""
-        folder = self._selected()
-        wanted = sorted(set(uids))
-        result: dict[int, int] = {}
-        for start in range(0, len(wanted), HEADER_BATCH):
-            chunk = wanted[start : start + HEADER_BATCH]
-            with self._call(f"fetching from '{folder}' failed") as client:
-                data = client.fetch(chunk, ["RFC822.SIZE"])
-            for uid, fields in data.items():
-                size = fields.get(b"RFC822.SIZE")
-                if isinstance(size, int) and uid in chunk:
-                    result[int(uid)] = size
-        return result
+        return self._fetch(uids, "RFC822.SIZE", b"RFC822.SIZE", HEADER_BATCH, int)
 
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         """The full raw message of each UID (BODY.PEEK[]: \\Seen is never set)."""
-        return self._fetch(uids, "BODY.PEEK[]", b"BODY[]", MESSAGE_BATCH)
+        return self._fetch(uids, "BODY.PEEK[]", b"BODY[]", MESSAGE_BATCH, bytes)
 
-    def _fetch(self, uids: Iterable[int], item: str, key: bytes, batch: int) -> dict[int, bytes]:
+    def _fetch(
+        self, uids: Iterable[int], item: str, key: bytes, batch: int, kind: type[T]
+    ) -> dict[int, T]:
         folder = self._selected()
         wanted = sorted(set(uids))
-        result: dict[int, bytes] = {}
+        result: dict[int, T] = {}
         for start in range(0, len(wanted), batch):
             chunk = wanted[start : start + batch]
             asked = set(chunk)
@@ -347,7 +332,7 @@ class MailboxConnection:
             for uid, fields in data.items():
                 value = fields.get(key)
                 # Unsolicited FETCH responses (another client's flag change) carry no body.
-                if isinstance(value, bytes) and uid in asked:
+                if isinstance(value, kind) and uid in asked:
                     result[int(uid)] = value
         return result
 

@@ -15,22 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.domain import Kind, Platform
-
-# Meta's own list of sending domains. A base domain here also covers its subdomains
-# (priority.facebookmail.com, account.meta.com, global.metamail.com, support.facebook.com).
-_META_BASE_DOMAINS: dict[str, Platform] = {
-    "facebook.com": "facebook",
-    "facebookmail.com": "facebook",
-    "fb.com": "facebook",
-    "meta.com": "meta",
-    "metamail.com": "meta",
-}
-# Instagram's are exact: instagram.com itself is not on Meta's list of sending domains.
-_META_EXACT_DOMAINS: dict[str, Platform] = {
-    "mail.instagram.com": "instagram",
-    "support.instagram.com": "instagram",
-}
+from tracker.domain import META_BASE_DOMAINS, META_EXACT_DOMAINS, Kind, Platform
 
 
 def platform_of_domain(domain: str | None) -> Platform | None:
@@ -38,9 +23,9 @@ def platform_of_domain(domain: str | None) -> Platform | None:
     if not domain:
         return None
     domain = domain.lower().rstrip(".")
-    if domain in _META_EXACT_DOMAINS:
-        return _META_EXACT_DOMAINS[domain]
-    for base, platform in _META_BASE_DOMAINS.items():
+    if domain in META_EXACT_DOMAINS:
+        return META_EXACT_DOMAINS[domain]
+    for base, platform in META_BASE_DOMAINS.items():
         if domain == base or domain.endswith("." + base):
             return platform
     return None
