@@ -48,6 +48,7 @@ class Context:
         self.config_path = config
         self.verbose = verbose
         self._ledger: Ledger | None = None
+        self._settings: Any = None
 
     def ledger(self) -> Ledger:
         """Return the ledger (opened and migrated on first use)."""
@@ -78,24 +79,20 @@ class Context:
 
     def settings(self, *, required: bool = True) -> Any:
         """Return the configuration; None if it is optional here and there is no file."""
-        path = Path(self.config_path) if self.config_path else _default_config_path()
+        from tracker.config import default_config_path, load_settings
+
+        path = Path(self.config_path) if self.config_path else default_config_path()
         # A config named by --config or TRACKER_CONFIG must exist; the default one is optional.
         if not required and not self.config_path and not path.exists():
             return None
-        from tracker.config import load_settings
-
-        return load_settings(path)
+        if self._settings is None:  # read once per command, however many parts ask
+            self._settings = load_settings(path)
+        return self._settings
 
     def authserv_ids(self) -> tuple[str, ...]:
         """Return the provider authserv-ids whose Authentication-Results are trusted."""
         settings = self.settings(required=False)
         return tuple(getattr(settings, "authserv_ids", ())) if settings else ()
-
-
-def _default_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("tracker")) / "config.toml"
 
 
 pass_context = click.make_pass_decorator(Context)
