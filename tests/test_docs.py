@@ -44,3 +44,13 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_command():
     test_command = ci[-1]
     assert test_command == ".venv/bin/python -m pytest -q"
     assert f"`{test_command}`" in README
+
+
+def test_tests_start_the_interpreter_they_run_under():
+    """A child Python must be sys.executable: a bare `python3` is the system one, without our packages."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"""\[\s*["'](python3?|tracker)["']\s*,""", line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == [], f"bare interpreter or console script in: {offenders}"

@@ -13,6 +13,7 @@ import logging
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ _DEBUG_CHILD = (
 
 def _run_debug(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["python3", "-c", _DEBUG_CHILD, "-vv", *args],
+        [sys.executable, "-c", _DEBUG_CHILD, "-vv", *args],
         capture_output=True,
         text=True,
         env=child_env(**(env_extra or {})),
@@ -127,7 +128,7 @@ def test_every_file_a_cli_run_writes_is_owner_only(tmp_path: Path, umask_022):
     write_mbox(mbox, [meta_mail("notice", account="a@example.org"), ordinary_mail(1)])
     for args in (["import", str(mbox)], ["report"], ["code"], ["forget-codes"], ["status"]):
         subprocess.run(
-            ["python3", "-m", "tracker", "--db", str(data / "ledger.db"), *args],
+            [sys.executable, "-m", "tracker", "--db", str(data / "ledger.db"), *args],
             env=child_env(XDG_CONFIG_HOME=str(tmp_path / "xdg")),
             capture_output=True,
             timeout=60,
