@@ -1,0 +1,178 @@
+"""The command line: argument parsing, and the one place where errors become exit statuses.
+
+Every command is a thin layer over library calls; heavy imports happen inside the commands so
+that `tracker --help` and `tracker code` start fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from tracker.errors import ConfigError, TrackerError
+
+if TYPE_CHECKING:
+    from tracker.ledger import Ledger
+
+
+class ExitStatus(enum.IntEnum):
+    """Every exit status tracker uses."""
+
+    OK = 0
+    NOT_FOUND = 1  # nothing to show (no code yet, a wait that timed out), or some input failed
+    USAGE = 2  # bad arguments (click's own usage errors use 2 as well)
+    LEDGER = 3
+    MAILBOX = 4
+    CONFIG = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+log = logging.getLogger("tracker")
+
+
+class Context:
+    """What the global options set: the ledger location, the config path, verbosity."""
+
+    def __init__(self, db: str | None, config: str | None, verbose: int) -> None:
+        self.db = db
+        self.config_path = config
+        self.verbose = verbose
+        self._ledger: Ledger | None = None
+        self._settings: Any = None
+
+    def ledger(self) -> Ledger:
+        """Return the ledger (opened and migrated on first use)."""
+        if self._ledger is None:
+            from tracker.ledger import Ledger
+
+            self._ledger = Ledger.open(self.db or self._configured_ledger_url())
+        return self._ledger
+
+    def ledger_url(self) -> str:
+        """Return the ledger's SQLAlchemy URL (from --db, TRACKER_DB, the config, or the default)."""
+        from tracker.ledger.db import ledger_url
+
+        return ledger_url(self.db or self._configured_ledger_url())
+
+    def mailboxes(self, names: tuple[str, ...] = ()) -> tuple[Any, ...]:
+        """Return the configured mailboxes (only those named, if any); ConfigError if none."""
+        settings = self.settings()
+        if names:
+            return tuple(settings.mailbox(name) for name in names)
+        if not settings.mailboxes:
+            raise ConfigError(f"{settings.source}: no [[mailbox]] configured")
+        return tuple(settings.mailboxes)
+
+    def _configured_ledger_url(self) -> str | None:
+        settings = self.settings(required=False)
+        return settings.ledger_url if settings else None
+
+    def settings(self, *, required: bool = True) -> Any:
+        """Return the configuration; None if it is optional here and there is no file."""
+        from tracker.config import default_config_path, load_settings
+
+        path = Path(self.config_path) if self.config_path else default_config_path()
+        # A config named by --config or TRACKER_CONFIG must exist; the default one is optional.
+        if not required and not self.config_path and not path.exists():
+            return None
+        if self._settings is None:  # read once per command, however many parts ask
+            self._settings = load_settings(path)
+        return self._settings
+
+    def authserv_ids(self) -> tuple[str, ...]:
+        """Return the provider authserv-ids whose Authentication-Results are trusted."""
+        settings = self.settings(required=False)
+        return tuple(getattr(settings, "authserv_ids", ())) if settings else ()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="TRACKER_DB",
+    metavar="PATH_OR_URL",
+    help="Ledger: a file path or an SQLAlchemy URL (env TRACKER_DB). Default: your data folder.",
+)
+@click.option(
+    "--config",
+    envvar="TRACKER_CONFIG",
+    metavar="PATH",
+    help="Configuration file (env TRACKER_CONFIG). Default: config.toml in your config folder.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) -> None:
+    """Track Meta's AI-training objection emails: notices, codes, approvals and declines."""
+    from tracker.logs import configure_logging
+
+    configure_logging(verbose)
+    if config and not Path(config).is_file():
+        from tracker.errors import ConfigError
+
+        raise ConfigError(f"{config}: no such configuration file")
+    ctx.obj = Context(db, config, verbose)
+
+
+# -- entry point -------------------------------------------------------------------------
+
+
+def exit_status(err: TrackerError) -> ExitStatus:
+    from tracker import errors
+
+    mapping: list[tuple[type[TrackerError], ExitStatus]] = [
+        (errors.NotFoundError, ExitStatus.NOT_FOUND),
+        (errors.InputError, ExitStatus.USAGE),
+        (errors.LedgerError, ExitStatus.LEDGER),
+        (errors.MailboxError, ExitStatus.MAILBOX),
+        (errors.ConfigError, ExitStatus.CONFIG),
+    ]
+    for cls, status_ in mapping:
+        if isinstance(err, cls):
+            return status_
+    return ExitStatus.NOT_FOUND
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the CLI; print a one-line error (never a traceback) and exit with its status."""
+    run: Callable[..., Any] = cli.main
+    try:
+        run(args=argv, prog_name="tracker", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("tracker: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except click.UsageError as err:  # one line, like every other error
+        where = err.ctx.command_path if err.ctx else "tracker"
+        click.echo(f"tracker: {err.format_message()} (see '{where} --help')", err=True)
+        sys.exit(ExitStatus.USAGE)
+    except click.ClickException as err:
+        click.echo(f"tracker: {err.format_message()}", err=True)
+        sys.exit(err.exit_code)
+    except TrackerError as err:
+        click.echo(f"tracker: {err}", err=True)
+        sys.exit(exit_status(err))
+    except KeyboardInterrupt:
+        click.echo("tracker: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(ExitStatus.OK)
+    except SystemExit:
+        raise
+    except Exception as err:  # the promise is one line, never a traceback
+        log.debug("internal error", exc_info=True)
+        click.echo(
+            f"tracker: internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            " (run with -vv for details)",
+            err=True,
+        )
+        sys.exit(ExitStatus.INTERNAL)
+    sys.exit(ExitStatus.OK)

@@ -1,0 +1,168 @@
+"""Commands that read the ledger: report, stats, code."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from tracker.cli.app import Context, cli, pass_context
+from tracker.domain import PLATFORMS
+from tracker.errors import ConfigError, NotFoundError
+
+if TYPE_CHECKING:
+    from tracker.ledger import Ledger
+
+log = logging.getLogger("tracker")
+
+
+# -- report, stats -----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of accounts.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@click.option(
+    "--state",
+    type=click.Choice(["no_notice", "notified", "pending", "approved", "rejected"]),
+    multiple=True,
+    help="Only accounts in this state (repeatable).",
+)
+@pass_context
+def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) -> None:
+    """Show every account by state: notified, pending, approved, declined."""
+    from tracker.render import json_list, report_csv, report_text, report_to_dict
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    ledger = obj.ledger()
+    reports = ledger.account_reports()
+    if state:
+        reports = [r for r in reports if r.state in state]
+    if as_json:
+        click.echo(json_list(report_to_dict(r) for r in reports), nl=False)
+    elif as_csv:
+        click.echo(report_csv(reports), nl=False)
+    else:
+        click.echo(report_text(reports, untrusted=ledger.untrusted_count()), nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@pass_context
+def stats(obj: Context, as_json: bool) -> None:
+    """Show turnaround statistics: how long Meta took to decide, per platform."""
+    from tracker.render import stats_text
+    from tracker.stats import build_stats
+
+    result = build_stats(obj.ledger().account_lifecycles(), now=datetime.now(UTC))
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(stats_text(result), nl=False)
+
+
+# -- code --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--account", metavar="EMAIL", help="Only codes sent to this address.")
+@click.option("--platform", type=click.Choice(PLATFORMS), help="Only codes for this platform.")
+@click.option("--include-expired", is_flag=True, help="Print the newest code even if expired.")
+@click.option(
+    "--login", "include_login", is_flag=True, help="Also consider login and sign-up codes."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the code with its details as JSON.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Wait up to SECONDS for a code recorded after the wait began (exit 1 on timeout).",
+)
+@click.option(
+    "--any",
+    "any_code",
+    is_flag=True,
+    help="With --wait: an unexpired code recorded earlier counts too (printed at once).",
+)
+@pass_context
+def code(
+    obj: Context,
+    account: str | None,
+    platform: str | None,
+    include_expired: bool,
+    include_login: bool,
+    as_json: bool,
+    wait_seconds: float | None,
+    any_code: bool,
+) -> None:
+    """Print the newest unexpired objection confirmation code (just the digits).
+
+    With --wait, a running `tracker watch` fills the ledger; without one, the configured
+    mailboxes' INBOXes are watched by this command until the code arrives.
+    """
+    from tracker.render import code_to_dict
+
+    if any_code and wait_seconds is None:
+        raise click.UsageError("--any only makes sense with --wait")
+    started = datetime.now(UTC)
+    purposes = ("objection", "login") if include_login else ("objection",)
+    ledger = obj.ledger()
+
+    def find() -> Any:
+        fresh_only = wait_seconds is not None and not any_code
+        return ledger.latest_code(
+            account=account,
+            platform=platform,
+            purposes=purposes,
+            include_expired=include_expired,
+            recorded_after=started if fresh_only else None,
+            now=datetime.now(UTC),
+        )
+
+    found = find()
+    if found is None and wait_seconds is not None:
+        found = _wait_for_code(obj, ledger, find, wait_seconds)
+        if found is None:
+            raise NotFoundError(f"no new code arrived within {wait_seconds:g} s")
+    now = datetime.now(UTC)
+    if found is None:
+        scope = " ".join(
+            filter(None, [account and f"for {account}", platform and f"on {platform}"])
+        )
+        what = "no unexpired code" if not include_expired else "no code"
+        raise NotFoundError(
+            f"{what} {scope}".strip() + (" (try --include-expired)" if not include_expired else "")
+        )
+    if as_json:
+        click.echo(json.dumps(code_to_dict(found, now=now), indent=2))
+    else:
+        click.echo(found.code)
+
+
+def _wait_for_code(obj: Context, ledger: Ledger, find: Callable[[], Any], seconds: float) -> Any:
+    """Wait for `find` to return a code: poll the ledger a daemon fills, or watch ourselves."""
+    from tracker.daemon import wait_for_code, watch_lock_held
+
+    if watch_lock_held(obj.ledger_url()):
+        log.info("A tracker watch holds this ledger; waiting for it to record a code")
+        return wait_for_code(find, timeout=seconds)
+    settings = obj.settings(required=False)
+    if settings is None or not settings.mailboxes:
+        raise ConfigError(
+            "cannot wait for a code: no `tracker watch` is running on this ledger and "
+            "no mailbox is configured (see `tracker config check`)"
+        )
+    log.info("No tracker watch is running; watching the INBOX of each mailbox meanwhile")
+    return wait_for_code(
+        find,
+        timeout=seconds,
+        ledger=ledger,
+        mailboxes=settings.mailboxes,
+        authserv_ids=settings.authserv_ids,
+    )
