@@ -1,7 +1,7 @@
 """Benchmark data: realistic Meta and ordinary mail, mbox files and big ledgers, made fast.
 
 Mail is built from a pool of templates (the Meta mails of sample_emails/ in nine languages,
-plain, HTML-only and multipart, plus tests/mailfactory.py's mails) and made unique by rewriting
+plain, HTML-only and multipart, plus tests/support/mailfactory.py's mails) and made unique by rewriting
 the Message-ID and the recipient, which is cheap: building 50,000 mails with the email package
 would take longer than the benchmark itself.
 """
@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from tests.mailfactory import meta_mail, ordinary_mail
+from tests.support.mailfactory import meta_mail, ordinary_mail
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_emails"

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:  # bench/ and tests/ are not installed; import the
     sys.path.insert(0, str(ROOT))
 
 from bench.data import MailPool, build_ledger  # noqa: E402
-from tests.mailfactory import write_mbox  # noqa: E402
+from tests.support.mailfactory import write_mbox  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +384,7 @@ class ImapSetup:
 
 def start_imap(work: Path, name: str) -> ImapSetup:
     """Start Dovecot with a user and write a tracker config for it (raises when unavailable)."""
-    from tests.imapserver import DovecotServer, dovecot_available
+    from tests.support.imapserver import DovecotServer, dovecot_available
 
     if not dovecot_available():
         raise RuntimeError("needs dovecot, doveadm and openssl, run as root")

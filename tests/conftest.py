@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,23 +12,7 @@ from click.testing import CliRunner
 
 from tracker.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "sample_emails"
-
-
-def _find_public_corpus() -> Path:
-    """The shared corpus sits beside the checkout (CI, sessions); TRACKER_PUBLIC_CORPUS overrides."""
-    override = os.environ.get("TRACKER_PUBLIC_CORPUS")
-    candidates = [Path(override)] if override else []
-    candidates += [ROOT.parent / "shared" / "corpus" / "public", Path("/work/shared/corpus/public")]
-    return next((c for c in candidates if c.is_dir()), candidates[0])
-
-
-PUBLIC_CORPUS = _find_public_corpus()
-
-pytest_plugins = (
-    ["tests.conftest_imap"] if (Path(__file__).parent / "conftest_imap.py").exists() else []
-)
+pytest_plugins = ["tests.support.imap_fixtures"]
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.mailfactory import meta_mail, ordinary_mail, write_mbox
 
 T = lambda h, m, d=12: datetime(2024, 9, d, h, m, tzinfo=UTC)  # noqa: E731
 

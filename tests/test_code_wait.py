@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.imapconfig import eventually, write_config
-from tests.mailfactory import meta_mail
+from tests.support.imapconfig import eventually, write_config
+from tests.support.mailfactory import meta_mail
 from tracker.daemon import WatchLock, WatchOptions, lock_path, start_watch
 from tracker.ledger import Ledger
 

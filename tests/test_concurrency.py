@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import child_env, tracker_command, write_config
-from tests.mailfactory import meta_mail, write_mbox
-from tests.test_crash import T0, build_mailbox, ledger_rows
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import child_env, tracker_command, write_config
+from tests.support.mailfactory import meta_mail, write_mbox
+from tests.support.workload import T0, build_mailbox, ledger_rows
 
 
 def _run(db: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

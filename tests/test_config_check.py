@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import write_config
-from tests.imapserver import ImapUser
-from tests.mailfactory import meta_mail
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import write_config
+from tests.support.imapserver import ImapUser
+from tests.support.mailfactory import meta_mail
 
 pytestmark = pytest.mark.imap
 

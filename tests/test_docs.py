@@ -7,7 +7,7 @@ import re
 import click
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 from tracker.cli import cli
 
 README = (ROOT / "README.md").read_text()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailfactory import meta_mail
+from tests.support.mailfactory import meta_mail
 
 ANNA = "anna@example.org"
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.mailfactory import meta_mail, ordinary_mail, write_mbox
 from tracker.mailfiles import MAX_MESSAGE_BYTES, iter_mail
 from tracker.parse import MAX_TEXT_CHARS, parse_email
 from tracker.parse.mime import (

@@ -17,8 +17,8 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapserver import DovecotServer, ImapUser, free_port, make_message
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapserver import DovecotServer, ImapUser, free_port, make_message
 from tracker.config import MailboxSettings
 from tracker.errors import AuthenticationError, ConfigError, MailboxError
 from tracker.imap import META_SENDER_DOMAINS, FolderState, MailboxConnection, connect

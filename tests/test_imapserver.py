@@ -10,7 +10,7 @@ import imapclient
 import pytest
 from imapclient.exceptions import LoginError
 
-from tests.imapserver import DovecotServer, ImapUser, make_message, process_alive
+from tests.support.imapserver import DovecotServer, ImapUser, make_message, process_alive
 
 pytestmark = pytest.mark.imap
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailfactory import ordinary_mail, write_mbox
+from tests.support.mailfactory import ordinary_mail, write_mbox
 from tracker.errors import InputError
 from tracker.mailfiles import RawMail, check_paths, iter_mail, iter_mbox
 

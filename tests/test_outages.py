@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import child_env, eventually, tracker_command, write_config
-from tests.mailfactory import meta_mail, ordinary_mail
-from tests.test_watch import drop_into_maildir
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import child_env, eventually, tracker_command, write_config
+from tests.support.imapserver import drop_into_maildir
+from tests.support.mailfactory import meta_mail, ordinary_mail
 
 pytestmark = [pytest.mark.imap, pytest.mark.soak]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mailfactory import meta_mail
+from tests.support.mailfactory import meta_mail
 from tracker.parse import parse_email
 from tracker.parse.classify import classify_authentication, classify_kind, platform_of_domain
 from tracker.parse.codes import extract_code, extract_validity_minutes

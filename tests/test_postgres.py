@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import SAMPLES
-from tests.pgserver import PostgresServer, postgres_available
+from tests.support.paths import SAMPLES
+from tests.support.pgserver import PostgresServer, postgres_available
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PUBLIC_CORPUS
-from tests.mailfactory import meta_mail
+from tests.support.mailfactory import meta_mail
+from tests.support.paths import PUBLIC_CORPUS
 from tracker.parse import parse_email
 
 CORPUS_FILES = sorted(

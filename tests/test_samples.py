@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
+from tests.support.paths import SAMPLES
 from tracker.mailfiles import iter_mail
 from tracker.parse import parse_email
 from tracker.render import parsed_to_dict

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import child_env, write_config
-from tests.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import child_env, write_config
+from tests.support.mailfactory import meta_mail, ordinary_mail, write_mbox
 from tracker.config import ConfigError, MailboxSettings, resolve_password
 from tracker.errors import MailboxError
 from tracker.imap.client import connect

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import write_config
-from tests.imapserver import ImapUser, free_port
-from tests.mailfactory import meta_mail, ordinary_mail
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import write_config
+from tests.support.imapserver import ImapUser, free_port
+from tests.support.mailfactory import meta_mail, ordinary_mail
+from tests.support.paths import SAMPLES
 
 pytestmark = pytest.mark.imap
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.mailfactory import meta_mail, ordinary_mail
+from tests.support.mailfactory import meta_mail, ordinary_mail
 from tracker.imap import connect
 from tracker.ledger import Ledger
 from tracker.sync import sync_folder

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pwd
 import random
 import signal
 import subprocess
@@ -19,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import child_env, eventually, tracker_command, write_config
-from tests.imapserver import MAIL_USER, DovecotServer, ImapUser
-from tests.mailfactory import meta_mail, ordinary_mail
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import child_env, eventually, tracker_command, write_config
+from tests.support.imapserver import ImapUser, drop_into_maildir
+from tests.support.mailfactory import meta_mail, ordinary_mail
 from tracker.daemon import (
     FolderWatcher,
     Watch,
@@ -94,17 +93,6 @@ def start(watching: list[Watch], ledger: Ledger, boxes, options=FAST, **kwargs) 
 
 def up(watcher: FolderWatcher) -> bool:
     return watcher.state == "up"
-
-
-def drop_into_maildir(server: DovecotServer, user: str, raw: bytes) -> None:
-    """Deliver the way an MDA does (tmp/ then rename into new/), with no Dovecot running."""
-    maildir = server.maildir(user)
-    name = f"{time.time_ns()}.P{os.getpid()}.tracker-test"
-    tmp = maildir / "tmp" / name
-    tmp.write_bytes(raw)
-    mail_user = pwd.getpwnam(MAIL_USER)
-    os.chown(tmp, mail_user.pw_uid, mail_user.pw_gid)
-    tmp.rename(maildir / "new" / name)
 
 
 def meta(n: int) -> bytes:

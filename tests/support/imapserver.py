@@ -246,7 +246,7 @@ class DovecotServer:
         uid = self._mail_pw.pw_uid
         capability = "" if self.idle else f"imap_capability = {_CAPABILITIES_WITHOUT_IDLE}\n"
         return f"""\
-# Written by tests/imapserver.py; nothing here comes from /etc/dovecot.
+# Written by tests/support/imapserver.py; nothing here comes from /etc/dovecot.
 base_dir = {self.base}/run
 state_dir = {self.base}/state
 instance_name = {self.base.name}
@@ -629,3 +629,14 @@ def running_dovecot(*, idle: bool = True) -> Iterator[DovecotServer]:
     finally:
         server.stop()
         server.cleanup()
+
+
+def drop_into_maildir(server: DovecotServer, user: str, raw: bytes) -> None:
+    """Deliver the way an MDA does (tmp/ then rename into new/), with no Dovecot running."""
+    maildir = server.maildir(user)
+    name = f"{time.time_ns()}.P{os.getpid()}.tracker-test"
+    tmp = maildir / "tmp" / name
+    tmp.write_bytes(raw)
+    mail_user = pwd.getpwnam(MAIL_USER)
+    os.chown(tmp, mail_user.pw_uid, mail_user.pw_gid)
+    tmp.rename(maildir / "new" / name)

@@ -1,6 +1,6 @@
-"""Pytest fixtures around tests/imapserver.py: a fresh Dovecot per test (it starts in ~20 ms).
+"""Pytest fixtures around tests/support/imapserver.py: a fresh Dovecot per test (it starts in ~20 ms).
 
-Load with `pytest_plugins = ["tests.conftest_imap"]` in tests/conftest.py.
+Load with `pytest_plugins = ["tests.support.imap_fixtures"]` in tests/conftest.py.
 Tests that use these fixtures are skipped when Dovecot is not installed or we are not root
 (`.ci/run` installs it); mark them `@pytest.mark.imap`.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.imapserver import DovecotServer, ImapUser, dovecot_available, running_dovecot
+from tests.support.imapserver import DovecotServer, ImapUser, dovecot_available, running_dovecot
 from tracker.config import MailboxSettings
 
 __all__ = [
