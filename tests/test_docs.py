@@ -31,6 +31,17 @@ def test_command_has_help_and_is_in_readme(name: str, command: click.Command):
     assert f"tracker {name}" in README, f"README does not mention `tracker {name}`"
 
 
+WITH_GROUP = [("", cli), *COMMANDS]
+
+
+@pytest.mark.parametrize(("name", "command"), WITH_GROUP, ids=[n or "-" for n, _ in WITH_GROUP])
+def test_command_help_ends_with_an_example(name: str, command: click.Command):
+    lines = [line.strip() for line in (command.help or "").strip().splitlines()]
+    assert "Example:" in lines, f"`tracker {name}` help has no Example:"
+    example = lines[lines.index("Example:") + 1 :]
+    assert example and all(line.startswith("tracker ") for line in example), example
+
+
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_command():
     first_block = re.search(r"```sh\n(.*?)```", README, re.S)
     assert first_block is not None

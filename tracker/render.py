@@ -7,10 +7,14 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.domain import ACCOUNT_STATES, AccountReport, CodeRecord, ParsedEmail
 from tracker.stats import Summary, format_duration
+
+if TYPE_CHECKING:
+    from tracker.ledger.repo import LedgerSummary, RecordCounts
+    from tracker.sync import FolderSync, MailboxCheck, MailboxSync
 
 PARSE_FIELDS = ("kind", "platform", "account", "code", "sent_at", "message_id", "trusted")
 REPORT_FIELDS = (
@@ -223,3 +227,147 @@ def stats_text(stats: dict[str, Any]) -> str:
     else:
         parts.append(f"No objection has been waiting longer than usual ({usual}).\n")
     return "".join(parts)
+
+
+# -- parse, import ------------------------------------------------------------------------
+
+
+def parsed_text(records: Sequence[dict[str, Any]]) -> str:
+    """Return `tracker parse` for people: one table row per file."""
+    headers = ("file", *PARSE_FIELDS[:5], "trusted", "error")
+    rows = [
+        (
+            r["file"],
+            r["kind"],
+            r["platform"],
+            r["account"],
+            r["code"],
+            r["sent_at"],
+            "yes" if r["trusted"] else "no",
+            r.get("error"),
+        )
+        for r in records
+    ]
+    return table(headers, rows)
+
+
+def counts_to_dict(counts: RecordCounts) -> dict[str, int]:
+    """Return the `tracker import --json` object."""
+    return {
+        "new": counts.new,
+        "duplicate": counts.duplicate,
+        "ignored": counts.ignored,
+        "malformed": counts.malformed,
+    }
+
+
+def import_text(counts: RecordCounts) -> str:
+    """Return `tracker import`'s one-line summary."""
+    total = counts.new + counts.duplicate + counts.ignored + counts.malformed
+    return (
+        f"Read {total} messages: {counts.new} new from Meta, "
+        f"{counts.duplicate} already recorded, {counts.ignored} not Meta's objection mail, "
+        f"{counts.malformed} malformed (skipped; see `tracker skipped`).\n"
+    )
+
+
+# -- mailboxes ----------------------------------------------------------------------------
+
+
+def folder_sync_text(mailbox: str, done: FolderSync) -> str:
+    """Return one `tracker sync` line: a folder's candidates, new and duplicate messages."""
+    rescan = " (new UIDVALIDITY: rescanned)" if done.rescanned else ""
+    return (
+        f"Mailbox {mailbox}: {done.folder}: {done.candidates} candidates, "
+        f"{done.counts.new} new, {done.counts.duplicate} duplicates{rescan}\n"
+    )
+
+
+def mailbox_sync_to_dict(result: MailboxSync) -> dict[str, Any]:
+    """Return one mailbox's object in `tracker sync --json`."""
+    return {
+        "mailbox": result.mailbox,
+        "ok": result.ok,
+        "errors": [str(err) for err in result.errors],
+        "folders": [
+            {
+                "folder": f.folder,
+                "uidvalidity": f.uidvalidity,
+                "last_uid": f.last_uid,
+                "candidates": f.candidates,
+                "fetched": f.fetched,
+                "rescanned": f.rescanned,
+                **counts_to_dict(f.counts),
+            }
+            for f in result.folders
+        ],
+    }
+
+
+def mailbox_check_to_dict(report: MailboxCheck) -> dict[str, Any]:
+    """Return one mailbox's object in `tracker config check --json`."""
+    return {
+        "mailbox": report.mailbox,
+        "ok": report.ok,
+        "checks": [
+            {"check": c.name, "status": c.status, "detail": c.detail} for c in report.checks
+        ],
+    }
+
+
+CHECK_MARKS = {"ok": "ok  ", "fail": "FAIL", "no": "no  ", "skip": "--  "}
+
+
+def mailbox_check_text(report: MailboxCheck) -> str:
+    """Return `tracker config check` for people: one line per check under the mailbox's name."""
+    lines = [f"Mailbox {report.mailbox}:"]
+    for check in report.checks:
+        detail = f": {check.detail}" if check.detail else ""
+        lines.append(f"  {CHECK_MARKS[check.status]} {check.name}{detail}")
+    return "\n".join(lines) + "\n"
+
+
+# -- accounts, skipped, status ------------------------------------------------------------
+
+
+def accounts_text(reports: Sequence[AccountReport]) -> str:
+    """Return `tracker account list`: account, platform, state."""
+    return table(
+        ("account", "platform", "state"), [(r.account, r.platform, r.state) for r in reports]
+    )
+
+
+def account_added_text(address: str, platform: str, *, added: bool) -> str:
+    """Return what `tracker account add` says."""
+    return f"{'Added' if added else 'Already tracking'} {address} on {platform}.\n"
+
+
+def skipped_to_dicts(rows: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """Return the `tracker skipped --json` objects."""
+    return [{"source": source, "reason": reason} for source, reason in rows]
+
+
+def skipped_text(rows: Sequence[tuple[str, str]]) -> str:
+    """Return `tracker skipped` for people."""
+    if not rows:
+        return "No malformed messages were skipped.\n"
+    return table(("source", "reason"), rows)
+
+
+def wiped_text(count: int) -> str:
+    """Return what `tracker forget-codes` says."""
+    return f"Wiped {count} code(s).\n"
+
+
+def status_text(where: str, summary: LedgerSummary) -> str:
+    """Return `tracker status`: where the ledger is and what it holds."""
+    return (
+        f"Ledger: {where}\n"
+        f"{summary.accounts} accounts, {summary.messages} Meta messages, "
+        f"{summary.skipped} skipped, {summary.codes_held} codes held\n"
+    )
+
+
+def json_text(value: Any) -> str:
+    """Return `value` as indented JSON (small outputs: stats, code, sync, check, skipped)."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

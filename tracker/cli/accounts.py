@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import logging
-from typing import TYPE_CHECKING
-
 import click
 
-from tracker.cli.app import Context, cli, pass_context
+from tracker.cli.app import Context, cli, json_option, pass_context
 from tracker.domain import PLATFORMS
 from tracker.errors import InputError
-
-if TYPE_CHECKING:
-    pass
-
-log = logging.getLogger("tracker")
-
-
-# -- accounts, skipped, codes ------------------------------------------------------------
 
 
 @cli.group()
 def account() -> None:
-    """Add or list accounts by hand."""
+    """Add or list accounts by hand.
+
+    \b
+    Example:
+      tracker account add anna@example.org --platform facebook
+    """
 
 
 @account.command("add")
@@ -31,58 +24,78 @@ def account() -> None:
 @click.option("--platform", type=click.Choice(PLATFORMS), required=True)
 @pass_context
 def account_add(obj: Context, email: str, platform: str) -> None:
-    """Add an account that should be tracked even if no notice arrived for it."""
+    """Add an account that should be tracked even if no notice arrived for it.
+
+    \b
+    Example:
+      tracker account add anna@example.org --platform instagram
+    """
+    from tracker.render import account_added_text
+
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise InputError(f"not an email address: {email}")
     added = obj.ledger().add_account(email.strip(), platform)
-    verb = "Added" if added else "Already tracking"
-    click.echo(f"{verb} {email.strip().lower()} on {platform}.")
+    click.echo(account_added_text(email.strip().lower(), platform, added=added), nl=False)
 
 
 @account.command("list")
 @pass_context
 def account_list(obj: Context) -> None:
-    """List the accounts the ledger knows, with their state."""
-    from tracker.render import table
+    """List the accounts the ledger knows, with their state.
 
-    rows = [(r.account, r.platform, r.state) for r in obj.ledger().account_reports()]
-    click.echo(table(("account", "platform", "state"), rows), nl=False)
+    \b
+    Example:
+      tracker account list
+    """
+    from tracker.render import accounts_text
+
+    click.echo(accounts_text(obj.ledger().account_reports()), nl=False)
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True)
+@json_option("A JSON list of {source, reason} objects.")
 @pass_context
 def skipped(obj: Context, as_json: bool) -> None:
-    """List the malformed messages that were skipped, and why."""
-    from tracker.render import table
+    """List the malformed messages that were skipped, and why.
+
+    \b
+    Example:
+      tracker skipped --json
+    """
+    from tracker.render import json_text, skipped_text, skipped_to_dicts
 
     rows = obj.ledger().skipped()
     if as_json:
-        click.echo(json.dumps([{"source": s, "reason": r} for s, r in rows], indent=2))
-    elif rows:
-        click.echo(table(("source", "reason"), rows), nl=False)
+        click.echo(json_text(skipped_to_dicts(rows)), nl=False)
     else:
-        click.echo("No malformed messages were skipped.")
+        click.echo(skipped_text(rows), nl=False)
 
 
 @cli.command("forget-codes")
 @pass_context
 def forget_codes(obj: Context) -> None:
-    """Wipe every verification code from the ledger now (they expire on their own after 24 h)."""
-    wiped = obj.ledger().wipe_codes()
-    click.echo(f"Wiped {wiped} code(s).")
+    """Wipe every verification code from the ledger now (they expire on their own after 24 h).
+
+    \b
+    Example:
+      tracker forget-codes
+    """
+    from tracker.render import wiped_text
+
+    click.echo(wiped_text(obj.ledger().wipe_codes()), nl=False)
 
 
 @cli.command()
 @pass_context
 def status(obj: Context) -> None:
-    """Show where the ledger is and what it holds."""
-    from tracker.ledger.db import describe, ledger_url
+    """Show where the ledger is and what it holds.
 
-    ledger = obj.ledger()
-    summary = ledger.summary()
-    click.echo(f"Ledger: {describe(ledger_url(obj.db or obj._configured_ledger_url()))}")
-    click.echo(
-        f"{summary.accounts} accounts, {summary.messages} Meta messages, "
-        f"{summary.skipped} skipped, {summary.codes_held} codes held"
-    )
+    \b
+    Example:
+      tracker --db demo.db status
+    """
+    from tracker.ledger.db import describe
+    from tracker.render import status_text
+
+    summary = obj.ledger().summary()
+    click.echo(status_text(describe(obj.ledger_url()), summary), nl=False)

@@ -94,6 +94,20 @@ class Context:
 
 pass_context = click.make_pass_decorator(Context)
 
+# -- shared options ----------------------------------------------------------------------
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def json_option(help: str = "Print JSON instead of text.") -> Decorator:
+    """`--json`, passed to the command as `as_json`."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def mailbox_option(help: str = "Only this configured mailbox (repeatable).") -> Decorator:
+    """`--mailbox NAME` (repeatable), passed to the command as `names`."""
+    return click.option("--mailbox", "names", multiple=True, metavar="NAME", help=help)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
@@ -112,7 +126,12 @@ pass_context = click.make_pass_decorator(Context)
 @click.version_option(package_name="tracker")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) -> None:
-    """Track Meta's AI-training objection emails: notices, codes, approvals and declines."""
+    """Track Meta's AI-training objection emails: notices, codes, approvals and rejections.
+
+    \b
+    Example:
+      tracker --db demo.db import sample_emails/ && tracker --db demo.db report
+    """
     from tracker.logs import configure_logging
 
     configure_logging(verbose)

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli.app import Context, ExitStatus, cli, pass_context
-
-if TYPE_CHECKING:
-    pass
-
-log = logging.getLogger("tracker")
-
-
-# -- parse -------------------------------------------------------------------------------
+from tracker.cli.app import Context, ExitStatus, cli, json_option, pass_context
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (JSON Lines).")
+@json_option("One JSON object per file (JSON Lines).")
 @pass_context
 def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """Show what each mail FILE is, without recording anything."""
+    """Show what each mail FILE is, without recording anything.
+
+    \b
+    Example:
+      tracker parse ~/Downloads/facebook-notice.eml --json
+    """
     from tracker.parse import parse_email
-    from tracker.render import PARSE_FIELDS, json_lines, parsed_to_dict, table
+    from tracker.render import json_lines, parsed_text, parsed_to_dict
 
     authserv = obj.authserv_ids()
     failed = False
@@ -52,40 +46,24 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
         else:
             rows.append(record)
     if not as_json and rows:
-        headers = ("file", *PARSE_FIELDS[:5], "trusted", "error")
-        click.echo(
-            table(
-                headers,
-                [
-                    (
-                        r["file"],
-                        r["kind"],
-                        r["platform"],
-                        r["account"],
-                        r["code"],
-                        r["sent_at"],
-                        "yes" if r["trusted"] else "no",
-                        r.get("error"),
-                    )
-                    for r in rows
-                ],
-            ),
-            nl=False,
-        )
+        click.echo(parsed_text(rows), nl=False)
     if failed:
         raise SystemExit(ExitStatus.NOT_FOUND)
 
 
-# -- import ------------------------------------------------------------------------------
-
-
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@json_option("Print the counts as JSON.")
 @pass_context
 def import_(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Record Meta's mail from .eml files, folders, mbox files and Maildirs (idempotent)."""
+    """Record Meta's mail from .eml files, folders, mbox files and Maildirs (idempotent).
+
+    \b
+    Example:
+      tracker import ~/Takeout/Mail/All\\ mail\\ Including\\ Spam\\ and\\ Trash.mbox
+    """
     from tracker.mailfiles import check_paths, total_size
+    from tracker.render import counts_to_dict, import_text, json_lines
     from tracker.sync import import_paths
 
     checked = check_paths(paths)
@@ -101,20 +79,6 @@ def import_(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
     else:
         counts = import_paths(ledger, checked, authserv_ids=obj.authserv_ids())
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "new": counts.new,
-                    "duplicate": counts.duplicate,
-                    "ignored": counts.ignored,
-                    "malformed": counts.malformed,
-                }
-            )
-        )
+        click.echo(json_lines([counts_to_dict(counts)]), nl=False)
     else:
-        total = counts.new + counts.duplicate + counts.ignored + counts.malformed
-        click.echo(
-            f"Read {total} messages: {counts.new} new from Meta, "
-            f"{counts.duplicate} already recorded, {counts.ignored} not Meta's objection mail, "
-            f"{counts.malformed} malformed (skipped; see `tracker skipped`)."
-        )
+        click.echo(import_text(counts), nl=False)

@@ -2,46 +2,34 @@
 
 from __future__ import annotations
 
-import json
-import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.app import Context, cli, exit_status, pass_context
-
-if TYPE_CHECKING:
-    pass
-
-log = logging.getLogger("tracker")
-
-
-# -- mailboxes (IMAP) --------------------------------------------------------------------
+from tracker.cli.app import Context, cli, exit_status, json_option, mailbox_option, pass_context
 
 
 @cli.command()
-@click.option(
-    "--mailbox",
-    "names",
-    multiple=True,
-    metavar="NAME",
-    help="Only this configured mailbox (repeatable).",
-)
+@mailbox_option()
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     metavar="YYYY-MM-DD",
     help="On a folder's first scan, only mail from this date on.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@json_option("Print the results as JSON.")
 @pass_context
 def sync(obj: Context, names: tuple[str, ...], since: datetime | None, as_json: bool) -> None:
     """Record new Meta mail from every configured mailbox and folder once, then exit.
 
     Folders are opened read-only and nothing is marked read. A mailbox that fails is
     reported on one line and the others are still synced; the exit status is then non-zero.
+
+    \b
+    Example:
+      tracker sync --mailbox personal --since 2024-06-01
     """
+    from tracker.render import folder_sync_text, json_text, mailbox_sync_to_dict
     from tracker.sync import sync_mailbox
 
     mailboxes = obj.mailboxes(names)
@@ -59,83 +47,45 @@ def sync(obj: Context, names: tuple[str, ...], since: datetime | None, as_json: 
             click.echo(f"tracker: {err}", err=True)
         if not as_json:
             for done in result.folders:
-                counts = done.counts
-                rescan = " (new UIDVALIDITY: rescanned)" if done.rescanned else ""
-                click.echo(
-                    f"Mailbox {result.mailbox}: {done.folder}: {done.candidates} candidates, "
-                    f"{counts.new} new, {counts.duplicate} duplicates{rescan}"
-                )
+                click.echo(folder_sync_text(result.mailbox, done), nl=False)
     if as_json:
-        click.echo(json.dumps([_mailbox_sync_to_dict(r) for r in results], indent=2))
+        click.echo(json_text([mailbox_sync_to_dict(r) for r in results]), nl=False)
     failures = [err for r in results for err in r.errors]
     if failures:
         raise SystemExit(exit_status(failures[0]))
 
 
-def _mailbox_sync_to_dict(result: Any) -> dict[str, Any]:
-    return {
-        "mailbox": result.mailbox,
-        "ok": result.ok,
-        "errors": [str(err) for err in result.errors],
-        "folders": [
-            {
-                "folder": f.folder,
-                "uidvalidity": f.uidvalidity,
-                "last_uid": f.last_uid,
-                "candidates": f.candidates,
-                "fetched": f.fetched,
-                "rescanned": f.rescanned,
-                "new": f.counts.new,
-                "duplicate": f.counts.duplicate,
-                "ignored": f.counts.ignored,
-                "malformed": f.counts.malformed,
-            }
-            for f in result.folders
-        ],
-    }
-
-
 @cli.group("config")
 def config_group() -> None:
-    """Check the configuration file and the mailboxes it names."""
+    """Check the configuration file and the mailboxes it names.
+
+    \b
+    Example:
+      tracker config check --mailbox personal
+    """
 
 
 @config_group.command("check")
-@click.option(
-    "--mailbox", "names", multiple=True, metavar="NAME", help="Only this mailbox (repeatable)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@mailbox_option()
+@json_option("Print the checks as JSON.")
 @pass_context
 def config_check(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
-    """Connect to each mailbox and report what works: login, folders, IDLE, search."""
+    """Connect to each mailbox and report what works: login, folders, IDLE, search.
+
+    \b
+    Example:
+      tracker --config ~/.config/tracker/config.toml config check
+    """
+    from tracker.render import json_text, mailbox_check_text, mailbox_check_to_dict
     from tracker.sync import check_mailbox
 
     mailboxes = obj.mailboxes(names)
     reports = [check_mailbox(mailbox) for mailbox in mailboxes]
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "mailbox": r.mailbox,
-                        "ok": r.ok,
-                        "checks": [
-                            {"check": c.name, "status": c.status, "detail": c.detail}
-                            for c in r.checks
-                        ],
-                    }
-                    for r in reports
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json_text([mailbox_check_to_dict(r) for r in reports]), nl=False)
     else:
-        marks = {"ok": "ok  ", "fail": "FAIL", "no": "no  ", "skip": "--  "}
         for report_ in reports:
-            click.echo(f"Mailbox {report_.mailbox}:")
-            for check in report_.checks:
-                detail = f": {check.detail}" if check.detail else ""
-                click.echo(f"  {marks[check.status]} {check.name}{detail}")
+            click.echo(mailbox_check_text(report_), nl=False)
     failures = [err for r in reports for err in r.errors]
     for err in failures:
         click.echo(f"tracker: {err}", err=True)
@@ -151,9 +101,7 @@ def config_check(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
     show_default=True,
     help="json: one JSON object per log line (for journald and log shippers).",
 )
-@click.option(
-    "--mailbox", "names", multiple=True, metavar="NAME", help="Only this mailbox (repeatable)."
-)
+@mailbox_option()
 @click.option(
     "--reconcile-seconds",
     type=click.FloatRange(min=1),
@@ -181,6 +129,10 @@ def watch(
     """Watch every configured mailbox folder (IDLE, or polling) and record Meta's mail as it lands.
 
     Runs until SIGTERM or Ctrl-C. Only one watcher may use a ledger at a time.
+
+    \b
+    Example:
+      tracker watch --log-format json
     """
     import threading
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.app import Context, cli, pass_context
+from tracker.cli.app import Context, cli, json_option, pass_context
 from tracker.domain import PLATFORMS
 from tracker.errors import ConfigError, NotFoundError
 
@@ -24,7 +23,7 @@ log = logging.getLogger("tracker")
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="A JSON list of accounts.")
+@json_option("A JSON list of accounts.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
 @click.option(
     "--state",
@@ -34,7 +33,12 @@ log = logging.getLogger("tracker")
 )
 @pass_context
 def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) -> None:
-    """Show every account by state: notified, pending, approved, declined."""
+    """Show every account by state: notified, pending, approved, rejected.
+
+    \b
+    Example:
+      tracker report --state pending
+    """
     from tracker.render import json_list, report_csv, report_text, report_to_dict
 
     if as_json and as_csv:
@@ -52,16 +56,21 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) ->
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@json_option("Print the statistics as JSON.")
 @pass_context
 def stats(obj: Context, as_json: bool) -> None:
-    """Show turnaround statistics: how long Meta took to decide, per platform."""
-    from tracker.render import stats_text
+    """Show turnaround statistics: how long Meta took to decide, per platform.
+
+    \b
+    Example:
+      tracker stats --json
+    """
+    from tracker.render import json_text, stats_text
     from tracker.stats import build_stats
 
     result = build_stats(obj.ledger().account_lifecycles(), now=datetime.now(UTC))
     if as_json:
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(json_text(result), nl=False)
     else:
         click.echo(stats_text(result), nl=False)
 
@@ -76,7 +85,7 @@ def stats(obj: Context, as_json: bool) -> None:
 @click.option(
     "--login", "include_login", is_flag=True, help="Also consider login and sign-up codes."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the code with its details as JSON.")
+@json_option("Print the code with its details as JSON.")
 @click.option(
     "--wait",
     "wait_seconds",
@@ -105,8 +114,12 @@ def code(
 
     With --wait, a running `tracker watch` fills the ledger; without one, the configured
     mailboxes' INBOXes are watched by this command until the code arrives.
+
+    \b
+    Example:
+      tracker code --account anna@example.org --platform instagram --wait 120
     """
-    from tracker.render import code_to_dict
+    from tracker.render import code_to_dict, json_text
 
     if any_code and wait_seconds is None:
         raise click.UsageError("--any only makes sense with --wait")
@@ -140,7 +153,7 @@ def code(
             f"{what} {scope}".strip() + (" (try --include-expired)" if not include_expired else "")
         )
     if as_json:
-        click.echo(json.dumps(code_to_dict(found, now=now), indent=2))
+        click.echo(json_text(code_to_dict(found, now=now)), nl=False)
     else:
         click.echo(found.code)
 
