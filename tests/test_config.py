@@ -15,10 +15,9 @@ from tracker.config import (
     default_config_path,
     is_loopback,
     load_settings,
-    resolve_oauth2_token,
-    resolve_password,
 )
 from tracker.errors import ConfigError
+from tracker.secrets import resolve_oauth2_token, resolve_password
 
 EXAMPLE = """\
 [ledger]
@@ -291,6 +290,18 @@ def test_password_from_env() -> None:
 def test_password_env_unset_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="mailbox 'personal': environment variable PW is not set"):
         resolve_password(mailbox(password_env="PW"), env={})
+
+
+def test_secret_errors_carry_the_mailbox_and_the_reason_as_fields() -> None:
+    """Callers that already name the mailbox use `reason`, never a slice of the message."""
+    from tracker.errors import MailboxConfigError
+    from tracker.sync import error_reason
+
+    with pytest.raises(MailboxConfigError) as caught:
+        resolve_password(mailbox(name="odd: name", password_env="PW"), env={})
+    assert caught.value.mailbox == "odd: name"
+    assert caught.value.reason == "environment variable PW is not set"
+    assert error_reason(caught.value) == caught.value.reason
 
 
 def test_password_from_command_without_a_shell() -> None:

@@ -21,9 +21,10 @@ import pytest
 from tests.support.imap_fixtures import mailbox_settings
 from tests.support.imapconfig import child_env, write_config
 from tests.support.mailfactory import meta_mail, ordinary_mail, write_mbox
-from tracker.config import ConfigError, MailboxSettings, resolve_password
+from tracker.config import ConfigError, MailboxSettings
 from tracker.errors import MailboxError
 from tracker.imap.client import connect
+from tracker.secrets import resolve_password
 
 PASSWORD = "Zq8-secret-Passw0rd-unique-7731"
 TOKEN = "ya29.A0-test-oauth-token-4f1e9c"

@@ -248,7 +248,7 @@ class FolderWatcher:
 
     def _went_down(self, err: Exception) -> None:
         self.failures += 1
-        reason = error_reason(err, self.mailbox.name)
+        reason = error_reason(err)
         known = isinstance(err, LedgerError | MailboxError | ConfigError)
         if self.state == "down":
             log.debug("%s: still failing (attempt %d): %s", self.subject, self.failures, reason)

@@ -19,12 +19,22 @@ class ConfigError(TrackerError):
     """The configuration file or an environment override is wrong."""
 
 
+class MailboxConfigError(ConfigError):
+    """One mailbox's settings cannot be used (its secret cannot be obtained, say)."""
+
+    def __init__(self, mailbox: str, reason: str) -> None:
+        super().__init__(f"mailbox '{mailbox}': {reason}")
+        self.mailbox = mailbox
+        self.reason = reason
+
+
 class MailboxError(TrackerError):
     """An IMAP mailbox cannot be reached, logged in to or read."""
 
-    def __init__(self, mailbox: str, message: str) -> None:
-        super().__init__(f"Mailbox {mailbox}: {message}")
+    def __init__(self, mailbox: str, reason: str) -> None:
+        super().__init__(f"Mailbox {mailbox}: {reason}")
         self.mailbox = mailbox
+        self.reason = reason
 
 
 class AuthenticationError(MailboxError):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from tracker.domain import Checkpoint, ReadMessage
-from tracker.errors import ConfigError, MailboxError, TrackerError
+from tracker.errors import ConfigError, MailboxConfigError, MailboxError, TrackerError
 from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import complete_scan, plan_scan
 from tracker.ledger import Ledger, RecordCounts
@@ -260,13 +260,11 @@ def sync_mailbox(
     return MailboxSync(mailbox.name, tuple(done), tuple(errors))
 
 
-def error_reason(err: BaseException, mailbox: str) -> str:
-    """The error's one-line message without the leading mailbox name (for lines naming it)."""
-    text = str(err) or type(err).__name__
-    for prefix in (f"Mailbox {mailbox}: ", f"mailbox '{mailbox}': "):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
-    return text
+def error_reason(err: BaseException) -> str:
+    """The error's one-line reason without the mailbox name (for lines that already name it)."""
+    if isinstance(err, MailboxError | MailboxConfigError):
+        return err.reason
+    return str(err) or type(err).__name__
 
 
 CheckStatus = Literal["ok", "fail", "no"]
@@ -308,7 +306,7 @@ def check_mailbox(
     try:
         connection = connect(mailbox)
     except (MailboxError, ConfigError) as err:
-        checks.append(Check("login", "fail", error_reason(err, name)))
+        checks.append(Check("login", "fail", error_reason(err)))
         return MailboxCheck(name, tuple(checks), (err,))
     with connection:
         checks.append(
@@ -325,7 +323,7 @@ def check_mailbox(
                 state = connection.examine(folder)
             except MailboxError as err:
                 errors.append(err)
-                detail = error_reason(err, name)
+                detail = error_reason(err)
                 if not connection.closed:
                     detail += _folder_hint(connection, folder)
                 checks.append(Check(f"folder {folder}", "fail", detail))
@@ -361,7 +359,7 @@ def _check_search(connection: MailboxConnection, folder: str, errors: list[Track
         found = connection.search_candidates()
     except MailboxError as err:
         errors.append(err)
-        return Check("server-side search", "fail", error_reason(err, connection.name))
+        return Check("server-side search", "fail", error_reason(err))
     if connection.search_refused:
         return Check(
             "server-side search",

@@ -28,10 +28,11 @@ from imapclient.exceptions import (
     LoginError,
 )
 
-from tracker.config import MailboxSettings, resolve_oauth2_token, resolve_password
+from tracker.config import MailboxSettings
 from tracker.domain import META_BASE_DOMAINS, META_EXACT_DOMAINS
 from tracker.errors import AuthenticationError, MailboxError
 from tracker.imap.cursor import FolderState
+from tracker.secrets import resolve_oauth2_token, resolve_password
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
