@@ -244,7 +244,9 @@ def test_meta_mail_with_junk_spliced_in_never_raises(junk: bytes, where: int):
     genuine = meta_mail("approved", account="anna@example.org")
     cut = min(where, len(genuine))
     parsed = parse_email(genuine[:cut] + junk + genuine[cut:])
-    assert parsed.kind in ("other", "approved", "rejected", "notice", "received", "code")
+    # Junk can hide the approval (other), never turn it into another step or conjure a code.
+    assert parsed.kind in ("approved", "other")
+    assert parsed.code is None
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import SAMPLES
+from tracker.domain import PARSE_FIELDS
 from tracker.mailfiles import iter_mail
 from tracker.parse import parse_email
 from tracker.render import parsed_to_dict
 
 SAMPLE_FILES = sorted(SAMPLES.rglob("*.eml"))
-FIELDS = ("kind", "platform", "account", "code", "sent_at", "message_id", "trusted")
 
 
 def _actual(raw: bytes) -> dict:
@@ -25,7 +25,7 @@ def _actual(raw: bytes) -> dict:
 
 
 def _compare(actual: dict, expected: dict) -> None:
-    keys = [*FIELDS, "code_purpose", "code_valid_minutes", "error"]
+    keys = [*PARSE_FIELDS, "code_purpose", "code_valid_minutes", "error"]
     got = {k: actual.get(k) for k in keys if k in expected or k == "error"}
     want = {k: expected.get(k) for k in keys if k in expected or k == "error"}
     assert got == want

@@ -19,6 +19,19 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 ACCOUNT_STATES: tuple[AccountState, ...] = get_args(AccountState)
 
+# The fields of `tracker parse --json` (plus `file`, and `error` when malformed) and of
+# `tracker report --json`/`--csv`, in output order.
+PARSE_FIELDS = ("kind", "platform", "account", "code", "sent_at", "message_id", "trusted")
+REPORT_FIELDS = (
+    "account",
+    "platform",
+    "state",
+    "notified_at",
+    "submitted_at",
+    "decided_at",
+    "turnaround_seconds",
+)
+
 # Meta's own list of its sending domains, the one source for the parser's trust rule and the
 # IMAP server-side search. A base domain also covers its subdomains (priority.facebookmail.com,
 # account.meta.com, global.metamail.com, support.facebook.com).

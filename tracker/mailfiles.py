@@ -21,7 +21,6 @@ from tracker.errors import InputError
 MAIL_SUFFIXES = frozenset({".eml", ".mbox", ".mbx", ".mbs"})
 # Files in a folder we never take for mail: our own sidecars and the usual clutter.
 IGNORED_SUFFIXES = frozenset({".json", ".md", ".txt", ".py", ".csv", ".gz", ".zip", ".html"})
-_MAILDIR_PARTS = ("cur", "new", "tmp")
 # One message read into memory, at most. Far above any provider's size limit (a 25 MB
 # attachment is ~34 MB in base64), far below what would hurt a small machine. A larger message
 # is reported, not read: the parser would refuse to decode it anyway.

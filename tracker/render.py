@@ -9,24 +9,30 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tracker.domain import ACCOUNT_STATES, AccountReport, CodeRecord, ParsedEmail
+from tracker.domain import (
+    ACCOUNT_STATES,
+    PARSE_FIELDS,
+    REPORT_FIELDS,
+    AccountReport,
+    AccountState,
+    CodeRecord,
+    ParsedEmail,
+)
 from tracker.stats import Summary, format_duration
 
 if TYPE_CHECKING:
     from tracker.ledger.repo import LedgerSummary, RecordCounts
     from tracker.sync import FolderSync, MailboxCheck, MailboxSync
 
-PARSE_FIELDS = ("kind", "platform", "account", "code", "sent_at", "message_id", "trusted")
-REPORT_FIELDS = (
-    "account",
-    "platform",
-    "state",
-    "notified_at",
-    "submitted_at",
-    "decided_at",
-    "turnaround_seconds",
+# Action needed first, settled last.
+REPORT_STATE_ORDER: tuple[AccountState, ...] = (
+    "notified",
+    "no_notice",
+    "pending",
+    "rejected",
+    "approved",
 )
-STATE_TITLES = {
+STATE_TITLES: dict[AccountState, str] = {
     "no_notice": "No notice seen (added by hand): object if you want to",
     "notified": "Notified, not objected yet: action needed",
     "pending": "Objection submitted, waiting for Meta",
@@ -45,18 +51,15 @@ def short_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def _plain(value: Any) -> Any:
+    """Return a field's JSON value: timestamps as ISO 8601 text, the rest as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def parsed_to_dict(parsed: ParsedEmail, file: str) -> dict[str, Any]:
     """Return the `tracker parse --json` object of one file."""
-    record: dict[str, Any] = {
-        "file": file,
-        "kind": parsed.kind,
-        "platform": parsed.platform,
-        "account": parsed.account,
-        "code": parsed.code,
-        "sent_at": iso(parsed.sent_at),
-        "message_id": parsed.message_id,
-        "trusted": parsed.trusted,
-    }
+    record: dict[str, Any] = {"file": file}
+    record.update((name, _plain(getattr(parsed, name))) for name in PARSE_FIELDS)
     if parsed.error:
         record["error"] = parsed.error
     return record
@@ -64,15 +67,7 @@ def parsed_to_dict(parsed: ParsedEmail, file: str) -> dict[str, Any]:
 
 def report_to_dict(report: AccountReport) -> dict[str, Any]:
     """Return the `tracker report --json` object of one account."""
-    return {
-        "account": report.account,
-        "platform": report.platform,
-        "state": report.state,
-        "notified_at": iso(report.notified_at),
-        "submitted_at": iso(report.submitted_at),
-        "decided_at": iso(report.decided_at),
-        "turnaround_seconds": report.turnaround_seconds,
-    }
+    return {name: _plain(getattr(report, name)) for name in REPORT_FIELDS}
 
 
 def code_to_dict(code: CodeRecord, *, now: datetime) -> dict[str, Any]:
@@ -129,7 +124,7 @@ def report_text(reports: Sequence[AccountReport], *, untrusted: int = 0) -> str:
     if not reports:
         return "No accounts yet. Import mail with `tracker import PATH` or add one with `tracker account add`.\n"
     parts = []
-    for state in ("notified", "no_notice", "pending", "rejected", "approved"):
+    for state in REPORT_STATE_ORDER:
         group = [r for r in reports if r.state == state]
         if not group:
             continue

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from tracker.domain import AccountReport
+from tracker.domain import ACCOUNT_STATES, AccountReport
 from tracker.lifecycle import Lifecycle
 
 # When too few objections have been decided to say what is usual, this is how long Meta was
@@ -146,7 +146,6 @@ def build_stats(lifecycles: Sequence[tuple[AccountReport, Lifecycle]], *, now: d
         "usual_wait_seconds": usual,
         "waiting_longer_than_usual": waiting,
         "states": {
-            state: sum(1 for r, _ in lifecycles if r.state == state)
-            for state in ("no_notice", "notified", "pending", "approved", "rejected")
+            state: sum(1 for r, _ in lifecycles if r.state == state) for state in ACCOUNT_STATES
         },
     }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.app import Context, cli, json_option, pass_context
-from tracker.domain import PLATFORMS
+from tracker.domain import ACCOUNT_STATES, PLATFORMS
 from tracker.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ log = logging.getLogger("tracker")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
 @click.option(
     "--state",
-    type=click.Choice(["no_notice", "notified", "pending", "approved", "rejected"]),
+    type=click.Choice(ACCOUNT_STATES),
     multiple=True,
     help="Only accounts in this state (repeatable).",
 )
