@@ -49,7 +49,7 @@ def account_list(obj: Context) -> None:
     """
     from tracker.render import accounts_text
 
-    click.echo(accounts_text(obj.ledger().account_reports()), nl=False)
+    click.echo(accounts_text(obj.ledger(create=False).account_reports()), nl=False)
 
 
 @cli.command()
@@ -64,7 +64,7 @@ def skipped(obj: Context, as_json: bool) -> None:
     """
     from tracker.render import json_text, skipped_text, skipped_to_dicts
 
-    rows = obj.ledger().skipped()
+    rows = obj.ledger(create=False).skipped()
     if as_json:
         click.echo(json_text(skipped_to_dicts(rows)), nl=False)
     else:
@@ -97,5 +97,5 @@ def status(obj: Context) -> None:
     from tracker.ledger.db import describe
     from tracker.render import status_text
 
-    summary = obj.ledger().summary()
+    summary = obj.ledger(create=False).summary()
     click.echo(status_text(describe(obj.ledger_url()), summary), nl=False)

@@ -47,12 +47,16 @@ class Context:
         self._ledger: Ledger | None = None
         self._settings: Any = None
 
-    def ledger(self) -> Ledger:
-        """Return the ledger (opened and migrated on first use)."""
+    def ledger(self, *, create: bool = True) -> Ledger:
+        """Return the ledger (opened and migrated on first use).
+
+        Commands that only read pass `create=False`: a ledger that does not exist is then an
+        error rather than a new empty file.
+        """
         if self._ledger is None:
             from tracker.ledger import Ledger
 
-            self._ledger = Ledger.open(self.db or self._configured_ledger_url())
+            self._ledger = Ledger.open(self.db or self._configured_ledger_url(), create=create)
         return self._ledger
 
     def ledger_url(self) -> str:
@@ -161,6 +165,23 @@ def exit_status(err: TrackerError) -> ExitStatus:
     return ExitStatus.NOT_FOUND
 
 
+def _database_failure(err: BaseException) -> str | None:
+    """The first line of a database error's reason; None if `err` is not one.
+
+    Opening the ledger turns these into LedgerError; this catches what a later read meets
+    (a damaged page, a table dropped while we ran).
+    """
+    import sqlite3
+
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(err, sa_exc.DBAPIError):
+        err = getattr(err, "orig", None) or err
+    elif not isinstance(err, sqlite3.Error):
+        return None
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; print a one-line error (never a traceback) and exit with its status."""
     run: Callable[..., Any] = cli.main
@@ -187,6 +208,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except SystemExit:
         raise
     except Exception as err:  # the promise is one line, never a traceback
+        reason = _database_failure(err)
+        if reason is not None:  # a read that met a damaged ledger: still the ledger's status
+            log.debug("ledger error", exc_info=True)
+            click.echo(f"tracker: cannot read the ledger: {reason}", err=True)
+            sys.exit(ExitStatus.LEDGER)
         log.debug("internal error", exc_info=True)
         click.echo(
             f"tracker: internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"

@@ -43,7 +43,7 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) ->
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    ledger = obj.ledger()
+    ledger = obj.ledger(create=False)
     reports = ledger.account_reports()
     if state:
         reports = [r for r in reports if r.state in state]
@@ -68,7 +68,7 @@ def stats(obj: Context, as_json: bool) -> None:
     from tracker.render import json_text, stats_text
     from tracker.stats import build_stats
 
-    result = build_stats(obj.ledger().account_lifecycles(), now=datetime.now(UTC))
+    result = build_stats(obj.ledger(create=False).account_lifecycles(), now=datetime.now(UTC))
     if as_json:
         click.echo(json_text(result), nl=False)
     else:
@@ -125,7 +125,8 @@ def code(
         raise click.UsageError("--any only makes sense with --wait")
     started = datetime.now(UTC)
     purposes = ("objection", "login") if include_login else ("objection",)
-    ledger = obj.ledger()
+    # Waiting may record what the mailboxes bring, so it may start a ledger; a look may not.
+    ledger = obj.ledger(create=wait_seconds is not None)
 
     def find() -> Any:
         fresh_only = wait_seconds is not None and not any_code

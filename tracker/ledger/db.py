@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -41,15 +42,27 @@ def describe(url: str) -> str:
         return "<unreadable database URL>"
 
 
-def make_engine(path_or_url: str | None) -> Engine:
-    """Return an engine on an up-to-date ledger, creating and migrating it as needed."""
+def make_engine(path_or_url: str | None, *, create: bool = True) -> Engine:
+    """Return an engine on an up-to-date ledger, migrating it as needed.
+
+    A new SQLite ledger is created only with `create`; without it (the read-only commands) a
+    missing file is a LedgerError, so a mistyped --db does not leave an empty ledger behind.
+    """
     url = ledger_url(path_or_url)
     try:
         parsed = make_url(url)
     except ArgumentError as err:
         raise LedgerError(f"not a database path or URL: {path_or_url}") from err
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        _prepare_sqlite_file(Path(parsed.database))
+        path = Path(parsed.database)
+        if not create and (not path.exists() or path.stat().st_size == 0):
+            raise LedgerError(
+                f"no ledger at {path} (nothing recorded there yet: run `tracker import` or "
+                "`tracker sync` first, or check --db / TRACKER_DB)"
+            )
+        if path.exists():
+            _check_sqlite_file(path)
+        _prepare_sqlite_file(path)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -59,22 +72,44 @@ def make_engine(path_or_url: str | None) -> Engine:
         except (ArgumentError, ImportError) as err:
             raise LedgerError(f"cannot use database {describe(url)}: {err}") from err
     try:
-        migrate(engine)
+        migrate(engine, where=describe(url))
+        _check_tables(engine, where=describe(url))
     except SQLAlchemyError as err:
         raise LedgerError(f"cannot open the ledger at {describe(url)}: {_first_line(err)}") from err
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the ledger's schema to the newest migration (Alembic `upgrade head`)."""
-    if _current_revision(engine) == HEAD_REVISION:
+def migrate(engine: Engine, *, where: str = "the ledger") -> None:
+    """Bring the ledger's schema to the newest migration (Alembic `upgrade head`).
+
+    LedgerError, and nothing written, for a database that holds another application's tables
+    or a schema revision this tracker does not know (a newer tracker wrote it).
+    """
+    current = _current_revision(engine)
+    if current == HEAD_REVISION:
         return
+    if current is None:
+        with engine.connect() as connection:
+            foreign = sorted(inspect(connection).get_table_names())
+        if foreign:
+            raise LedgerError(_not_a_ledger(where, foreign))
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
 
     from alembic import command
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
+    if current is not None:
+        try:
+            ScriptDirectory.from_config(config).get_revision(current)
+        except (RevisionError, CommandError):
+            raise LedgerError(
+                f"the ledger at {where} has schema revision {current}, which this tracker does "
+                "not know: a newer tracker wrote it (upgrade tracker)"
+            ) from None
     try:
         # One transaction for the whole upgrade: a process killed half-way leaves no half schema.
         with engine.begin() as connection:
@@ -101,6 +136,56 @@ def _current_revision(engine: Engine) -> str | None:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _not_a_ledger(where: str, tables: list[str]) -> str:
+    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+    return (
+        f"{where} is not a tracker ledger (it holds other tables: {shown}); "
+        "left untouched, point --db at a new file"
+    )
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """LedgerError if the file is not a tracker ledger; looks read-only, so nothing is changed.
+
+    The engine's first connection switches the file to WAL; another application's database
+    must not get even that far.
+    """
+    if path.stat().st_size == 0:  # created by us just before a crash: becomes the ledger
+        return
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+            ]
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as err:
+        raise LedgerError(f"{path} is not a tracker ledger ({err}); left untouched") from None
+    except sqlite3.Error as err:
+        raise LedgerError(f"cannot read the ledger at {path}: {err}") from None
+    if tables and "alembic_version" not in tables:
+        raise LedgerError(_not_a_ledger(str(path), tables))
+
+
+def _check_tables(engine: Engine, *, where: str) -> None:
+    """LedgerError if a table of the schema is missing (the file was damaged or edited)."""
+    from sqlmodel import SQLModel
+
+    import tracker.ledger.tables  # noqa: F401  (fills SQLModel.metadata)
+
+    with engine.connect() as connection:
+        present = set(inspect(connection).get_table_names())
+    missing = sorted(set(SQLModel.metadata.tables) - present)
+    if missing:
+        raise LedgerError(
+            f"the ledger at {where} is damaged: table {', '.join(missing)} is missing"
+        )
 
 
 def _prepare_sqlite_file(path: Path) -> None:

@@ -72,9 +72,12 @@ class Ledger:
         self.engine = engine
 
     @classmethod
-    def open(cls, path_or_url: str | None) -> Ledger:
-        """Return the ledger at a path or URL (None: the default location), migrated to head."""
-        return cls(make_engine(path_or_url))
+    def open(cls, path_or_url: str | None, *, create: bool = True) -> Ledger:
+        """Return the ledger at a path or URL (None: the default location), migrated to head.
+
+        Without `create`, a SQLite ledger that does not exist yet is a LedgerError.
+        """
+        return cls(make_engine(path_or_url, create=create))
 
     def close(self) -> None:
         """Release the database connections."""
