@@ -175,7 +175,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
     default file may be absent, which gives settings with no mailboxes.
     """
     explicit = path is not None or bool(env.get("TRACKER_CONFIG"))
-    config_path = path.expanduser() if path is not None else default_config_path(env)
+    config_path = (path if path is not None else default_config_path(env)).expanduser().absolute()
     data: dict[str, Any] = {}
     text = ""
     try:
@@ -269,7 +269,7 @@ def _parse(data: dict[str, Any], where: _Where) -> Settings:
     if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
         raise where.fail("[trust]", "authserv_ids must be a list of strings", key="authserv_ids")
     return Settings(
-        ledger_url=_normalise_ledger_url(url) if url else None,
+        ledger_url=_normalise_ledger_url(url, where.path.parent) if url else None,
         mailboxes=mailboxes,
         authserv_ids=tuple(ids),
         source=where.path,
@@ -311,8 +311,7 @@ def _parse_mailbox(raw: dict[str, Any], index: int, where: _Where) -> MailboxSet
         value = text(key)
         if value is None:
             return None
-        resolved = Path(value).expanduser()
-        return resolved if resolved.is_absolute() else where.path.parent / resolved
+        return resolve_path(value, where.path.parent)
 
     security = raw.get("security", "tls")
     if security not in SECURITIES:
@@ -366,19 +365,46 @@ def _parse_mailbox(raw: dict[str, Any], index: int, where: _Where) -> MailboxSet
     return mailbox
 
 
-def _normalise_ledger_url(value: str) -> str:
-    """URLs pass through; a plain path gets `~` expanded (make_engine turns it into a URL)."""
-    if "://" in value:
+def resolve_path(value: str, base: Path) -> Path:
+    """Return `value` with `~` expanded; a relative path is taken from `base` (the config's folder).
+
+    The one rule for every path in the config file: `[ledger] url`, `password_file`, `ca_file`.
+    """
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _normalise_ledger_url(value: str, base: Path) -> str:
+    """Return a path or URL with relative SQLite paths resolved from `base`; other URLs as given.
+
+    A plain path stays a path (make_engine turns it into a URL); `sqlite:///ledger.db`, a
+    relative file in URL form, is resolved the same way as a plain relative path.
+    """
+    if "://" not in value:
+        return str(resolve_path(value, base))
+    if not value.startswith("sqlite"):
         return value
-    return str(Path(value).expanduser())
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        return value  # make_engine reports it, with the same words as for --db
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return value
+    database = str(resolve_path(url.database, base))
+    if database == url.database:
+        return value
+    return url.set(database=database).render_as_string(hide_password=False)
 
 
 def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     ledger_url = settings.ledger_url
     authserv_ids = settings.authserv_ids
     db = env.get("TRACKER_DB")
-    if db:
-        ledger_url = _normalise_ledger_url(db)
+    if db:  # from the environment: relative to the working folder, like --db
+        ledger_url = db if "://" in db else str(Path(db).expanduser())
     ids = env.get("TRACKER_AUTHSERV_IDS")
     if ids is not None:
         authserv_ids = tuple(part.strip() for part in ids.split(",") if part.strip())

@@ -82,7 +82,7 @@ class Context:
         """Return the configuration; None if it is optional here and there is no file."""
         from tracker.config import default_config_path, load_settings
 
-        path = Path(self.config_path) if self.config_path else default_config_path()
+        path = Path(self.config_path).expanduser() if self.config_path else default_config_path()
         # A config named by --config or TRACKER_CONFIG must exist; the default one is optional.
         if not required and not self.config_path and not path.exists():
             return None
@@ -139,7 +139,7 @@ def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) ->
     from tracker.logs import configure_logging
 
     configure_logging(verbose)
-    if config and not Path(config).is_file():
+    if config and not Path(config).expanduser().is_file():
         from tracker.errors import ConfigError
 
         raise ConfigError(f"{config}: no such configuration file")
