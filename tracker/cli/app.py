@@ -98,6 +98,24 @@ class Context:
 
 pass_context = click.make_pass_decorator(Context)
 
+
+class OutputClosed(Exception):
+    """Whoever read our output stopped reading (`tracker report --csv | head -1`)."""
+
+
+class TrackerGroup(click.Group):
+    """The command group; a closed output pipe leaves click's hands as OutputClosed.
+
+    click turns EPIPE into exit status 1; for a reader that has seen enough, 0 is right.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as err:
+            raise OutputClosed() from err
+
+
 # -- shared options ----------------------------------------------------------------------
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -113,7 +131,7 @@ def mailbox_option(help: str = "Only this configured mailbox (repeatable).") -> 
     return click.option("--mailbox", "names", multiple=True, metavar="NAME", help=help)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="TRACKER_DB",
@@ -165,6 +183,15 @@ def exit_status(err: TrackerError) -> ExitStatus:
     return ExitStatus.NOT_FOUND
 
 
+def _discard_output() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail on the closed pipe."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def _database_failure(err: BaseException) -> str | None:
     """The first line of a database error's reason; None if `err` is not one.
 
@@ -187,6 +214,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
     run: Callable[..., Any] = cli.main
     try:
         run(args=argv, prog_name="tracker", standalone_mode=False)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is seen and handled
+    except (OutputClosed, BrokenPipeError):
+        _discard_output()
+        sys.exit(ExitStatus.OK)
+    except click.exceptions.NoArgsIsHelpError as err:  # bare `tracker`, `tracker account`
+        click.echo(err.ctx.get_help() if err.ctx else cli.get_help(click.Context(cli)))
+        sys.exit(ExitStatus.OK)
     except click.exceptions.Abort:
         click.echo("tracker: interrupted", err=True)
         sys.exit(ExitStatus.INTERRUPTED)
@@ -203,8 +237,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("tracker: interrupted", err=True)
         sys.exit(ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        sys.exit(ExitStatus.OK)
     except SystemExit:
         raise
     except Exception as err:  # the promise is one line, never a traceback
