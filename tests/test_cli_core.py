@@ -315,5 +315,13 @@ def test_import_unreadable_directory_inside_tree_is_recorded(run_cli, tmp_path):
 
 
 def test_named_config_that_is_missing_is_an_error(run_cli, tmp_path):
-    result = run_cli("--config", str(tmp_path / "missing.toml"), "report")
+    result = run_cli("--config", str(tmp_path / "missing.toml"), "sync")
     assert result.exit_code == 5 and "missing.toml" in result.stderr
+
+
+def test_named_config_that_is_missing_is_a_warning_where_no_config_is_needed(run_cli, tmp_path):
+    mail = tmp_path / "notice.eml"
+    mail.write_bytes(meta_mail("notice", account="anna@example.org"))
+    result = run_cli("--config", str(tmp_path / "missing.toml"), "parse", str(mail))
+    assert result.exit_code == 0
+    assert "missing.toml" in result.stderr and result.stderr.count("\n") == 1

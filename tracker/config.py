@@ -399,15 +399,23 @@ def _normalise_ledger_url(value: str, base: Path) -> str:
     return url.set(database=database).render_as_string(hide_password=False)
 
 
+def authserv_ids_from_env(env: Mapping[str, str] = os.environ) -> tuple[str, ...] | None:
+    """Return TRACKER_AUTHSERV_IDS (comma-separated) as a tuple; None when it is not set."""
+    ids = env.get("TRACKER_AUTHSERV_IDS")
+    if ids is None:
+        return None
+    return tuple(part.strip() for part in ids.split(",") if part.strip())
+
+
 def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     ledger_url = settings.ledger_url
     authserv_ids = settings.authserv_ids
     db = env.get("TRACKER_DB")
     if db:  # from the environment: relative to the working folder, like --db
         ledger_url = db if "://" in db else str(Path(db).expanduser())
-    ids = env.get("TRACKER_AUTHSERV_IDS")
-    if ids is not None:
-        authserv_ids = tuple(part.strip() for part in ids.split(",") if part.strip())
+    from_env = authserv_ids_from_env(env)
+    if from_env is not None:
+        authserv_ids = from_env
     return Settings(
         ledger_url=ledger_url,
         mailboxes=settings.mailboxes,

@@ -46,6 +46,7 @@ class Context:
         self.verbose = verbose
         self._ledger: Ledger | None = None
         self._settings: Any = None
+        self._config_warned = False
 
     def ledger(self, *, create: bool = True) -> Ledger:
         """Return the ledger (opened and migrated on first use).
@@ -91,9 +92,21 @@ class Context:
         return self._settings
 
     def authserv_ids(self) -> tuple[str, ...]:
-        """Return the provider authserv-ids whose Authentication-Results are trusted."""
-        settings = self.settings(required=False)
-        return tuple(getattr(settings, "authserv_ids", ())) if settings else ()
+        """Return the provider authserv-ids whose Authentication-Results are trusted.
+
+        Commands that read mail files or the ledger need no configuration beyond this: a
+        config file that cannot be read is then a warning, and only TRACKER_AUTHSERV_IDS counts.
+        """
+        from tracker.config import authserv_ids_from_env
+
+        try:
+            settings = self.settings(required=False)
+        except ConfigError as err:
+            if not self._config_warned:
+                log.warning("%s (ignored: this command does not need it)", err)
+                self._config_warned = True
+            return authserv_ids_from_env() or ()
+        return tuple(settings.authserv_ids) if settings else ()
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -157,10 +170,8 @@ def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) ->
     from tracker.logs import configure_logging
 
     configure_logging(verbose)
-    if config and not Path(config).expanduser().is_file():
-        from tracker.errors import ConfigError
-
-        raise ConfigError(f"{config}: no such configuration file")
+    # The configuration is read when a command needs it, so that a broken one stops only
+    # the commands that need it (sync, watch, config check; others without --db).
     ctx.obj = Context(db, config, verbose)
 
 
