@@ -55,7 +55,7 @@ def test_import_twice_changes_nothing(run_cli, tmp_path):
     assert again == {"new": 0, "duplicate": 3, "ignored": 5, "malformed": 0}
     assert run_cli("report", "--json").stdout == before
     status = run_cli("status").stdout
-    assert "1 accounts, 3 Meta messages" in status
+    assert "1 account, 3 Meta messages" in status
 
 
 def test_out_of_order_import_gives_same_state(run_cli, tmp_path):

@@ -117,8 +117,8 @@ def test_two_mailboxes_one_broken_the_other_still_syncs(dovecot, tmp_path, run_c
     assert result.exit_code == 4
     assert one_line(result.stderr)
     assert result.stderr.startswith("tracker: Mailbox refused: connection refused by 127.0.0.1:")
-    assert "Mailbox good: INBOX: 1 candidates, 1 new, 0 duplicates" in result.stdout
-    assert run_cli("status").stdout.count("1 Meta messages") == 1
+    assert "Mailbox good: INBOX: 1 candidate, 1 new, 0 duplicates" in result.stdout
+    assert run_cli("status").stdout.count("1 Meta message,") == 1
 
 
 def test_failing_password_command_is_a_config_error_naming_the_mailbox(
@@ -139,7 +139,7 @@ def test_failing_password_command_is_a_config_error_naming_the_mailbox(
     assert result.exit_code == 5
     assert one_line(result.stderr)
     assert "mailbox 'vault': password_command failed with exit status 3" in result.stderr
-    assert "Mailbox good: INBOX: 1 candidates, 1 new" in result.stdout
+    assert "Mailbox good: INBOX: 1 candidate, 1 new" in result.stdout
 
 
 def test_missing_folder_fails_that_folder_only(dovecot, imap_user, tmp_path, run_cli) -> None:
@@ -151,7 +151,7 @@ def test_missing_folder_fails_that_folder_only(dovecot, imap_user, tmp_path, run
     result = run_cli("--config", str(config), "sync")
     assert result.exit_code == 4 and one_line(result.stderr)
     assert "Mailbox personal: cannot open folder 'Archive'" in result.stderr
-    assert "Mailbox personal: INBOX: 1 candidates, 1 new" in result.stdout
+    assert "Mailbox personal: INBOX: 1 candidate, 1 new" in result.stdout
 
 
 def test_uidvalidity_change_rescans_without_duplicating(

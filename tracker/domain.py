@@ -16,6 +16,10 @@ CodePurpose = Literal["objection", "login"]
 AccountState = Literal["no_notice", "notified", "pending", "approved", "rejected"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
+# Input words that mean the same as one of ours (`rejected` is the word tracker writes; Meta's
+# mails say "declined" as often). Output always uses the canonical word.
+STATE_ALIASES: dict[str, AccountState] = {"declined": "rejected"}
+PLATFORM_ALIASES: dict[str, Platform] = {"fb": "facebook", "ig": "instagram"}
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 ACCOUNT_STATES: tuple[AccountState, ...] = get_args(AccountState)
 

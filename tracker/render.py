@@ -37,8 +37,13 @@ STATE_TITLES: dict[AccountState, str] = {
     "notified": "Notified, not objected yet: action needed",
     "pending": "Objection submitted, waiting for Meta",
     "approved": "Objection approved",
-    "rejected": "Objection declined",
+    "rejected": "Objection rejected",
 }
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """Return '1 account', '2 accounts' (`many` for irregular plurals)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def iso(value: datetime | None) -> str | None:
@@ -149,10 +154,11 @@ def report_text(reports: Sequence[AccountReport], *, untrusted: int = 0) -> str:
         for s in ACCOUNT_STATES
         if any(r.state == s for r in reports)
     )
-    parts.append(f"{len(reports)} accounts: {counts}. Times are UTC.\n")
+    parts.append(f"{plural(len(reports), 'account')}: {counts}. Times are UTC.\n")
     if untrusted:
         parts.append(
-            f"Ignored {untrusted} message(s) that claimed to be Meta's but failed DKIM/DMARC.\n"
+            f"Ignored {plural(untrusted, 'message')} that claimed to be Meta's "
+            "but failed DKIM/DMARC.\n"
         )
     return "".join(parts)
 
@@ -260,7 +266,7 @@ def import_text(counts: RecordCounts) -> str:
     """Return `tracker import`'s one-line summary."""
     total = counts.new + counts.duplicate + counts.ignored + counts.malformed
     return (
-        f"Read {total} messages: {counts.new} new from Meta, "
+        f"Read {plural(total, 'message')}: {counts.new} new from Meta, "
         f"{counts.duplicate} already recorded, {counts.ignored} not Meta's objection mail, "
         f"{counts.malformed} malformed (skipped; see `tracker skipped`).\n"
     )
@@ -273,8 +279,8 @@ def folder_sync_text(mailbox: str, done: FolderSync) -> str:
     """Return one `tracker sync` line: a folder's candidates, new and duplicate messages."""
     rescan = " (new UIDVALIDITY: rescanned)" if done.rescanned else ""
     return (
-        f"Mailbox {mailbox}: {done.folder}: {done.candidates} candidates, "
-        f"{done.counts.new} new, {done.counts.duplicate} duplicates{rescan}\n"
+        f"Mailbox {mailbox}: {done.folder}: {plural(done.candidates, 'candidate')}, "
+        f"{done.counts.new} new, {plural(done.counts.duplicate, 'duplicate')}{rescan}\n"
     )
 
 
@@ -351,15 +357,15 @@ def skipped_text(rows: Sequence[tuple[str, str]]) -> str:
 
 def wiped_text(count: int) -> str:
     """Return what `tracker forget-codes` says."""
-    return f"Wiped {count} code(s).\n"
+    return f"Wiped {plural(count, 'code')}.\n"
 
 
 def status_text(where: str, summary: LedgerSummary) -> str:
     """Return `tracker status`: where the ledger is and what it holds."""
     return (
         f"Ledger: {where}\n"
-        f"{summary.accounts} accounts, {summary.messages} Meta messages, "
-        f"{summary.skipped} skipped, {summary.codes_held} codes held\n"
+        f"{plural(summary.accounts, 'account')}, {plural(summary.messages, 'Meta message')}, "
+        f"{summary.skipped} skipped, {plural(summary.codes_held, 'code')} held\n"
     )
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.app import Context, cli, json_option, pass_context
-from tracker.domain import PLATFORMS
+from tracker.cli.app import Context, cli, json_option, pass_context, platform_option
 from tracker.errors import InputError
 
 
@@ -21,7 +20,7 @@ def account() -> None:
 
 @account.command("add")
 @click.argument("email")
-@click.option("--platform", type=click.Choice(PLATFORMS), required=True)
+@platform_option(required=True, help="The account's platform.")
 @pass_context
 def account_add(obj: Context, email: str, platform: str) -> None:
     """Add an account that should be tracked even if no notice arrived for it.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -131,7 +131,45 @@ class TrackerGroup(click.Group):
 
 # -- shared options ----------------------------------------------------------------------
 
+
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class WordChoice(click.Choice):
+    """A choice matched case-insensitively, with aliases (`declined` for `rejected`, `fb`)."""
+
+    def __init__(self, choices: Sequence[str], aliases: Mapping[str, str]) -> None:
+        super().__init__(choices, case_sensitive=False)
+        self.aliases = dict(aliases)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            value = self.aliases.get(value.strip().lower(), value.strip().lower())
+        return super().convert(value, param, ctx)
+
+
+def platform_option(*, required: bool = False, help: str | None = None) -> Decorator:
+    """`--platform P`: facebook, instagram, ... in any case, or fb / ig."""
+    from tracker.domain import PLATFORM_ALIASES, PLATFORMS
+
+    return click.option(
+        "--platform",
+        type=WordChoice(PLATFORMS, PLATFORM_ALIASES),
+        required=required,
+        help=(help or "The platform.") + " Any case; fb and ig work too.",
+    )
+
+
+def state_option() -> Decorator:
+    """`--state S` (repeatable): an account state; `declined` is taken for `rejected`."""
+    from tracker.domain import ACCOUNT_STATES, STATE_ALIASES
+
+    return click.option(
+        "--state",
+        type=WordChoice(ACCOUNT_STATES, STATE_ALIASES),
+        multiple=True,
+        help="Only accounts in this state (repeatable; declined means rejected).",
+    )
 
 
 def json_option(help: str = "Print JSON instead of text.") -> Decorator:

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.app import Context, cli, json_option, pass_context
-from tracker.domain import ACCOUNT_STATES, PLATFORMS
+from tracker.cli.app import Context, cli, json_option, pass_context, platform_option, state_option
 from tracker.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
@@ -25,12 +24,7 @@ log = logging.getLogger("tracker")
 @cli.command()
 @json_option("A JSON list of accounts.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
-@click.option(
-    "--state",
-    type=click.Choice(ACCOUNT_STATES),
-    multiple=True,
-    help="Only accounts in this state (repeatable).",
-)
+@state_option()
 @pass_context
 def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) -> None:
     """Show every account by state: notified, pending, approved, rejected.
@@ -80,7 +74,7 @@ def stats(obj: Context, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--account", metavar="EMAIL", help="Only codes sent to this address.")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Only codes for this platform.")
+@platform_option(help="Only codes for this platform.")
 @click.option("--include-expired", is_flag=True, help="Print the newest code even if expired.")
 @click.option(
     "--login", "include_login", is_flag=True, help="Also consider login and sign-up codes."
