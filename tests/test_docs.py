@@ -65,3 +65,31 @@ def test_tests_start_the_interpreter_they_run_under():
             if re.search(r"""\[\s*["'](python3?|tracker)["']\s*,""", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}")
     assert offenders == [], f"bare interpreter or console script in: {offenders}"
+
+
+def test_the_distribution_is_not_the_strangers_tracker():
+    """`tracker` on PyPI is an unrelated project: nothing may tell anyone to install it."""
+    import importlib.metadata
+    import tomllib
+
+    from tracker import DISTRIBUTION
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION != "tracker"
+    assert importlib.metadata.version(DISTRIBUTION) == project["version"]
+    offenders = [
+        f"{path.relative_to(ROOT)}"
+        for path in [ROOT / "README.md", *sorted((ROOT / "tracker").rglob("*.py"))]
+        if re.search(r"pip install '?tracker\[", path.read_text())
+    ]
+    assert offenders == []
+    assert f"pip install '{DISTRIBUTION}[keyring]'" in README
+
+
+def test_version_names_the_distribution(run_cli):
+    """click reads the version from the installed distribution's metadata, by its name."""
+    from tracker import __version__
+
+    result = run_cli("--version")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"tracker, version {__version__}\n"

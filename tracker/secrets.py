@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from tracker import DISTRIBUTION
 from tracker.config import MailboxSettings
 from tracker.errors import MailboxConfigError
 
@@ -139,11 +140,12 @@ def _read_secret_file(path: Path, name: str) -> str:
 def _keyring_password(mailbox: MailboxSettings, where: str) -> str:
     # An optional extra: the message names it by the distribution's name.
     try:
-        import keyring  # optional: pip install 'tracker[keyring]'
+        import keyring  # optional: the keyring extra
         from keyring.errors import KeyringError
     except ImportError:
         raise MailboxConfigError(
-            where, "keyring = true needs the keyring package (pip install 'tracker[keyring]')"
+            where,
+            f"keyring = true needs the keyring package (pip install '{DISTRIBUTION}[keyring]')",
         ) from None
     try:
         value = keyring.get_password(KEYRING_SERVICE, mailbox.name)

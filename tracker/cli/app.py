@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from tracker import DISTRIBUTION
 from tracker.errors import ConfigError, TrackerError
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ def mailbox_option(help: str = "Only this configured mailbox (repeatable).") -> 
     help="Configuration file (env TRACKER_CONFIG). Default: config.toml in your config folder.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.version_option(package_name="tracker")
+@click.version_option(package_name=DISTRIBUTION)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, verbose: int) -> None:
     """Track Meta's AI-training objection emails: notices, codes, approvals and rejections.
