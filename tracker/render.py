@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.domain import (
@@ -49,11 +49,6 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def iso(value: datetime | None) -> str | None:
     """Return an ISO 8601 timestamp (UTC offset included), or None."""
     return value.isoformat() if value else None
-
-
-def short_time(value: datetime | None) -> str:
-    """Return 'YYYY-MM-DD HH:MM' (UTC) for tables, '-' for None."""
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 def _plain(value: Any) -> Any:
@@ -103,10 +98,24 @@ def json_lines(records: Iterable[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Return a plain aligned text table."""
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int | None = None
+) -> str:
+    """Return a plain aligned text table.
+
+    With `max_width`, cells of the first column (names, addresses) are cut short with "…"
+    so that no line is longer.
+    """
     cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    if max_width is not None:
+        others = sum(widths[1:]) + 2 * (len(widths) - 1)
+        first = max(len(cells[0][0]), max_width - others)
+        if widths[0] > first:
+            widths[0] = first
+            for row in cells:
+                if len(row[0]) > first:
+                    row[0] = row[0][: first - 1] + "…"
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]
@@ -124,37 +133,77 @@ def report_csv(reports: Iterable[AccountReport]) -> str:
     return out.getvalue()
 
 
-def report_text(reports: Sequence[AccountReport], *, untrusted: int = 0) -> str:
-    """Return the report for people: one table per state, action needed first."""
+# The text report is read in a terminal: it must fit in this many columns.
+REPORT_WIDTH = 100
+
+# Which times each state's table shows: what matters at that step, no empty columns.
+_STATE_COLUMNS: dict[AccountState, tuple[str, ...]] = {
+    "notified": ("notified", "waiting"),
+    "no_notice": (),
+    "pending": ("notified", "waiting since", "waiting"),
+    "rejected": ("submitted", "decided", "turnaround"),
+    "approved": ("submitted", "decided", "turnaround"),
+}
+
+
+def report_text(
+    reports: Sequence[AccountReport],
+    *,
+    untrusted: int = 0,
+    now: datetime,
+    local: bool = True,
+) -> str:
+    """Return the report for people: one table per state, action needed first.
+
+    Times are local (each with its own date's offset, so summer and winter time are both
+    right) or, without `local`, UTC; the zones are named under the tables. "waiting" counts
+    from the notice (notified) or the objection (pending) up to `now`.
+    """
     if not reports:
-        return "No accounts yet. Import mail with `tracker import PATH` or add one with `tracker account add`.\n"
+        return (
+            "No accounts yet. Import mail with `tracker import PATH`,\n"
+            "or add one with `tracker account add`.\n"
+        )
+    zones: set[str] = set()
+
+    def when(value: datetime | None) -> str:
+        if value is None:
+            return "-"
+        shown = value.astimezone() if local else value.astimezone(UTC)
+        zones.add(shown.strftime("%Z") or shown.strftime("UTC%z"))
+        return shown.strftime("%Y-%m-%d %H:%M")
+
+    def since(value: datetime | None) -> str:
+        return format_duration((now - value).total_seconds()) if value else "-"
+
+    cell = {
+        "notified": lambda r: when(r.notified_at),
+        "waiting since": lambda r: when(r.submitted_at),
+        "waiting": lambda r: since(r.submitted_at if r.state == "pending" else r.notified_at),
+        "submitted": lambda r: when(r.submitted_at),
+        "decided": lambda r: when(r.decided_at),
+        "turnaround": lambda r: format_duration(r.turnaround_seconds),
+    }
     parts = []
     for state in REPORT_STATE_ORDER:
         group = [r for r in reports if r.state == state]
         if not group:
             continue
-        rows = [
-            (
-                r.account,
-                r.platform,
-                short_time(r.notified_at),
-                short_time(r.submitted_at),
-                short_time(r.decided_at),
-                format_duration(r.turnaround_seconds),
-            )
-            for r in group
-        ]
+        columns = _STATE_COLUMNS[state]
+        rows = [(r.account, r.platform, *(cell[c](r) for c in columns)) for r in group]
         parts.append(f"{STATE_TITLES[state]} ({len(group)})\n")
-        parts.append(
-            table(("account", "platform", "notified", "submitted", "decided", "turnaround"), rows)
-        )
+        parts.append(table(("account", "platform", *columns), rows, max_width=REPORT_WIDTH))
         parts.append("\n")
     counts = ", ".join(
         f"{sum(r.state == s for r in reports)} {s}"
         for s in ACCOUNT_STATES
         if any(r.state == s for r in reports)
     )
-    parts.append(f"{plural(len(reports), 'account')}: {counts}. Times are UTC.\n")
+    parts.append(f"{plural(len(reports), 'account')}: {counts}.\n")
+    if not local:
+        parts.append("Times are UTC.\n")
+    elif zones:
+        parts.append(f"Times are local ({', '.join(sorted(zones))}); --utc shows UTC.\n")
     if untrusted:
         parts.append(
             f"Ignored {plural(untrusted, 'message')} that claimed to be Meta's "

@@ -25,9 +25,13 @@ log = logging.getLogger("tracker")
 @json_option("A JSON list of accounts.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
 @state_option()
+@click.option("--utc", is_flag=True, help="Times in UTC (text only: JSON and CSV are always UTC).")
 @pass_context
-def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) -> None:
+def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...], utc: bool) -> None:
     """Show every account by state: notified, pending, approved, rejected.
+
+    The text report shows local times (the zone is named) and fits in 100 columns; JSON and
+    CSV are UTC, ISO 8601.
 
     \b
     Example:
@@ -46,7 +50,9 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...]) ->
     elif as_csv:
         click.echo(report_csv(reports), nl=False)
     else:
-        click.echo(report_text(reports, untrusted=ledger.untrusted_count()), nl=False)
+        now = datetime.now(UTC)
+        text = report_text(reports, untrusted=ledger.untrusted_count(), now=now, local=not utc)
+        click.echo(text, nl=False)
 
 
 @cli.command()
