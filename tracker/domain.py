@@ -22,6 +22,7 @@ STATE_ALIASES: dict[str, AccountState] = {"declined": "rejected"}
 PLATFORM_ALIASES: dict[str, Platform] = {"fb": "facebook", "ig": "instagram"}
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 ACCOUNT_STATES: tuple[AccountState, ...] = get_args(AccountState)
+CODE_PURPOSES: tuple[CodePurpose, ...] = get_args(CodePurpose)
 
 # The fields of `tracker parse --json` (plus `file`, and `error` when malformed) and of
 # `tracker report --json`/`--csv`, in output order.

@@ -83,6 +83,13 @@ def code_to_dict(code: CodeRecord, *, now: datetime) -> dict[str, Any]:
     }
 
 
+def no_code_text(*, account: str | None, platform: str | None, include_expired: bool) -> str:
+    """Return why `tracker code` has nothing to print, with the scope it looked in."""
+    scope = " ".join(filter(None, [account and f"for {account}", platform and f"on {platform}"]))
+    what = "no code" if include_expired else "no unexpired code"
+    return f"{what} {scope}".strip() + ("" if include_expired else " (try --include-expired)")
+
+
 def json_list(records: Iterable[dict[str, Any]]) -> str:
     """Return a JSON list with one compact object per line.
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.app import Context, cli, json_option, pass_context, platform_option, state_option
+from tracker.domain import CODE_PURPOSES
 from tracker.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
@@ -119,12 +120,12 @@ def code(
     Example:
       tracker code --account anna@example.org --platform instagram --wait 120
     """
-    from tracker.render import code_to_dict, json_text
+    from tracker.render import code_to_dict, json_text, no_code_text
 
     if any_code and wait_seconds is None:
         raise click.UsageError("--any only makes sense with --wait")
     started = datetime.now(UTC)
-    purposes = ("objection", "login") if include_login else ("objection",)
+    purposes = CODE_PURPOSES if include_login else ("objection",)
     # Waiting may record what the mailboxes bring, so it may start a ledger; a look may not.
     ledger = obj.ledger(create=wait_seconds is not None)
 
@@ -146,12 +147,8 @@ def code(
             raise NotFoundError(f"no new code arrived within {wait_seconds:g} s")
     now = datetime.now(UTC)
     if found is None:
-        scope = " ".join(
-            filter(None, [account and f"for {account}", platform and f"on {platform}"])
-        )
-        what = "no unexpired code" if not include_expired else "no code"
         raise NotFoundError(
-            f"{what} {scope}".strip() + (" (try --include-expired)" if not include_expired else "")
+            no_code_text(account=account, platform=platform, include_expired=include_expired)
         )
     if as_json:
         click.echo(json_text(code_to_dict(found, now=now)), nl=False)
