@@ -6,6 +6,7 @@ servers is in test_sync_folder.py (Dovecot) and test_quirky_servers.py (a script
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 
@@ -169,14 +170,20 @@ def _watch(
     return watcher, stop, thread
 
 
-def test_the_watcher_backs_off_reconnects_and_catches_up(tmp_path) -> None:
+def test_the_watcher_backs_off_reconnects_and_catches_up(tmp_path, caplog) -> None:
     ledger = Ledger.open(str(tmp_path / "l.db"))
     server = FakeServer(refuse_connects=3)
     server.folders["INBOX"].deliver(_meta(1))
+    caplog.set_level(logging.WARNING, logger="tracker")
     watcher, stop, thread = _watch(server, ledger)
     try:
         eventually(lambda: watcher.state == "up", timeout=10)
         assert server.connects == 4 and len(_recorded_ids(ledger)) == 1
+        # One line for the outage, saying it once.
+        down = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert down[0] == (
+            "Mailbox fake: folder INBOX: cannot connect: connection refused; retrying with backoff"
+        )
         server.folders["INBOX"].deliver(_meta(2))  # polling picks it up
         eventually(lambda: len(_recorded_ids(ledger)) == 2, timeout=10)
     finally:
