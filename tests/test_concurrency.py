@@ -18,6 +18,9 @@ from tests.support.imapconfig import child_env, tracker_command, write_config
 from tests.support.mailfactory import meta_mail, write_mbox
 from tests.support.workload import T0, build_mailbox, ledger_rows
 
+# Kill and concurrency runs take seconds each: out of the quick loop (-m "not slow").
+pytestmark = pytest.mark.slow
+
 
 def _run(db: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(

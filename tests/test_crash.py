@@ -30,6 +30,9 @@ from tests.support.mailfactory import write_mbox
 from tests.support.workload import build_mailbox, ledger_rows
 from tracker.sync import FETCH_BATCH
 
+# Kill and concurrency runs take seconds each: out of the quick loop (-m "not slow").
+pytestmark = pytest.mark.slow
+
 
 def cli_view(db: Path, env: dict[str, str]) -> dict[str, object]:
     """What a user sees: the report, the skipped list, the newest code and each account's."""

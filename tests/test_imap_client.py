@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from tests.support.imap_fixtures import mailbox_settings
@@ -23,6 +22,7 @@ from tracker.config import MailboxSettings
 from tracker.errors import AuthenticationError, ConfigError, MailboxError
 from tracker.imap import META_SENDER_DOMAINS, FolderState, MailboxConnection, connect
 from tracker.imap.client import search_terms
+from tracker.imap.wire import BoundedIMAPClient
 
 pytestmark = pytest.mark.imap
 
@@ -173,7 +173,7 @@ def test_unreadable_ca_file(dovecot: DovecotServer, imap_user: ImapUser, tmp_pat
 def test_starttls_refused_when_not_offered(
     dovecot: DovecotServer, imap_user: ImapUser, tmp_path: Path
 ) -> None:
-    class NoStarttls(IMAPClient):
+    class NoStarttls(BoundedIMAPClient):
         def capabilities(self) -> tuple[bytes, ...]:
             return tuple(c for c in super().capabilities() if c != b"STARTTLS")
 
@@ -190,6 +190,7 @@ def test_missing_folder(conn: MailboxConnection) -> None:
         conn.examine("No/Such/Folder")
     assert str(excinfo.value) == (
         "Mailbox test: cannot open folder 'No/Such/Folder': Mailbox doesn't exist: No/Such/Folder"
+        " (folders here: INBOX)"
     )
     assert conn.folder is None and not conn.closed
 
@@ -273,7 +274,7 @@ def test_search_terms_skip_domains_covered_by_others() -> None:
         assert any(term in domain for term in terms)
 
 
-class RefusingSearch(IMAPClient):
+class RefusingSearch(BoundedIMAPClient):
     """A real client whose sender searches the server 'refuses' (as some servers do)."""
 
     def search(self, criteria: Any = "ALL", charset: str | None = None) -> Any:
@@ -301,7 +302,7 @@ def test_refused_search_falls_back_to_every_new_uid(
     assert caplog.text.count("refused the sender search") == 1
 
 
-class GmailLike(IMAPClient):
+class GmailLike(BoundedIMAPClient):
     """Advertises Gmail's extension and turns X-GM-RAW into the equivalent FROM search."""
 
     seen: ClassVar[list[Any]] = []

@@ -24,11 +24,15 @@ def test_same_uidvalidity_continues_after_the_checkpoint() -> None:
 
 
 def test_new_uidvalidity_rescans() -> None:
-    assert plan_scan(checkpoint(), FolderState(8, 40, 30)) == ScanPlan(after_uid=0, rescan=True)
+    assert plan_scan(checkpoint(), FolderState(8, 40, 30)) == ScanPlan(
+        after_uid=0, rescan=True, reason="uidvalidity"
+    )
 
 
 def test_uidnext_below_the_checkpoint_rescans() -> None:
-    assert plan_scan(checkpoint(), FolderState(7, 5, 4)) == ScanPlan(after_uid=0, rescan=True)
+    assert plan_scan(checkpoint(), FolderState(7, 5, 4)) == ScanPlan(
+        after_uid=0, rescan=True, reason="uidnext"
+    )
 
 
 def test_unknown_uidnext_trusts_the_checkpoint() -> None:
@@ -39,7 +43,12 @@ def test_complete_scan_moves_to_uidnext_or_beyond() -> None:
     state = FolderState(7, 21, 20)
     plan = ScanPlan(after_uid=10, rescan=False)
     assert complete_scan("m", "INBOX", state, plan) == checkpoint(last_uid=20)
-    assert complete_scan("m", "INBOX", state, plan, [12, 23]) == checkpoint(last_uid=23)
+    # A UID the search named at or above UIDNEXT never moves the checkpoint past UIDNEXT - 1.
+    assert complete_scan("m", "INBOX", state, plan, [12, 23]) == checkpoint(last_uid=20)
+    # A UID not handed over holds the checkpoint just below it.
+    assert complete_scan("m", "INBOX", state, plan, [12, 15], unsettled=[15, 18]) == checkpoint(
+        last_uid=14
+    )
     assert complete_scan("m", "INBOX", FolderState(7, 0, 0), plan) == checkpoint(last_uid=10)
 
 

@@ -19,7 +19,7 @@ from tests.support.imapconfig import child_env, eventually, tracker_command, wri
 from tests.support.imapserver import drop_into_maildir
 from tests.support.mailfactory import meta_mail, ordinary_mail
 
-pytestmark = [pytest.mark.imap, pytest.mark.soak]
+pytestmark = [pytest.mark.imap, pytest.mark.soak, pytest.mark.slow]
 
 RESTARTS = 10
 SESSION_KILLS = 10

@@ -31,10 +31,10 @@ from tracker.sync import FolderSync, connect_mailbox, error_reason, sync_folder
 if TYPE_CHECKING:
     from tracker.config import MailboxSettings
     from tracker.domain import CodeRecord
-    from tracker.imap.client import MailboxConnection
+    from tracker.imap.session import MailboxSession
     from tracker.ledger import Ledger
 
-    Connector = Callable[[MailboxSettings], MailboxConnection]
+    Connector = Callable[[MailboxSettings], MailboxSession]
 
 log = logging.getLogger(__name__)
 
@@ -169,11 +169,13 @@ class FolderWatcher:
             if self.stop.is_set():
                 return
             self._sync_requested.clear()
-            result = self.sync(connection)
+            # After a failure, messages the server would not hand over wait for the next
+            # reconciliation: one that breaks the connection must not keep it from IDLE.
+            result = self.sync(connection, retry_skipped=self.failures == 0)
             self._came_up(connection, result)
             self.listen(connection)
 
-    def sync(self, connection: MailboxConnection) -> FolderSync:
+    def sync(self, connection: MailboxSession, *, retry_skipped: bool = False) -> FolderSync:
         """One sync_folder pass on `connection`; logs what it recorded, never the content."""
         result = sync_folder(
             self.ledger,
@@ -181,6 +183,7 @@ class FolderWatcher:
             self.mailbox.name,
             self.folder,
             authserv_ids=self.authserv_ids,
+            retry_skipped=retry_skipped,
         )
         self.syncs += 1
         counts = result.counts
@@ -194,7 +197,7 @@ class FolderWatcher:
             )
         return result
 
-    def listen(self, connection: MailboxConnection) -> None:
+    def listen(self, connection: MailboxSession) -> None:
         """Wait for mail (IDLE, or polling) and sync on every wake-up.
 
         One IDLE command lasts up to `idle_renew_seconds` (far inside the 29 minutes after
@@ -221,8 +224,9 @@ class FolderWatcher:
                         slice_seconds=slice_seconds,
                     )
             if due and not self.stop.is_set():
+                reconcile = self._sync_requested.is_set()
                 self._sync_requested.clear()
-                self.sync(connection)
+                self.sync(connection, retry_skipped=reconcile)
                 next_pass = time.monotonic() + every
 
     def _interrupted(self) -> bool:
@@ -230,7 +234,7 @@ class FolderWatcher:
 
     # ------------------------------------------------------------------ state changes
 
-    def _came_up(self, connection: MailboxConnection, result: FolderSync) -> None:
+    def _came_up(self, connection: MailboxSession, result: FolderSync) -> None:
         how = (
             "IDLE"
             if connection.supports_idle
@@ -253,12 +257,13 @@ class FolderWatcher:
         if self.state == "down":
             log.debug("%s: still failing (attempt %d): %s", self.subject, self.failures, reason)
             return
-        verb = "disconnected" if self.state == "up" else "cannot connect"
+        # The reason already says what failed ("cannot connect: ...", "login refused: ...").
+        verb = "disconnected: " if self.state == "up" else ""
         if known:
-            log.warning("%s: %s: %s; retrying with backoff", self.subject, verb, reason)
+            log.warning("%s: %s%s; retrying with backoff", self.subject, verb, reason)
         else:
             log.error(
-                "%s: %s: unexpected %s; retrying with backoff",
+                "%s: %sunexpected %s; retrying with backoff",
                 self.subject,
                 verb,
                 type(err).__name__,

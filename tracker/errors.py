@@ -31,10 +31,22 @@ class MailboxConfigError(ConfigError):
 class MailboxError(TrackerError):
     """An IMAP mailbox cannot be reached, logged in to or read."""
 
-    def __init__(self, mailbox: str, reason: str) -> None:
+    def __init__(
+        self,
+        mailbox: str,
+        reason: str,
+        *,
+        lost: bool = False,
+        refused: bool = False,
+        server_text: str = "",
+    ) -> None:
         super().__init__(f"Mailbox {mailbox}: {reason}")
         self.mailbox = mailbox
         self.reason = reason
+        self.server_text = server_text  # the server's own words, when it answered NO or BAD
+        # The connection is gone (connect again) / the server answered NO or BAD to a command.
+        self.lost = lost
+        self.refused = refused
 
 
 class AuthenticationError(MailboxError):

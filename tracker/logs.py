@@ -6,6 +6,8 @@ import json
 import logging
 import re
 import sys
+import threading
+from collections.abc import Iterable
 
 logging.getLogger("tracker").addHandler(logging.NullHandler())
 
@@ -61,8 +63,24 @@ class WireLogRedactor(logging.Filter):
         return True
 
 
+# Every form of the secrets in use (see tracker.imap.client.secret_forms), longest first: a
+# server may echo them back in any response line, which the wire log shows.
+_hidden: list[str] = []
+_hidden_lock = threading.Lock()
+
+
+def hide_in_wire_log(forms: Iterable[str]) -> None:
+    """Mask these strings wherever they appear in the wire log, from now on."""
+    with _hidden_lock:
+        merged = set(_hidden) | {form for form in forms if len(form) >= 3}
+        _hidden[:] = sorted(merged, key=len, reverse=True)
+
+
 def redact_wire_line(line: str) -> str:
     """Return `line` without login arguments or message data (the same object if clean)."""
+    for form in _hidden:
+        if form in line:
+            line = line.replace(form, "***")
     auth = _AUTH_COMMAND.search(line)
     if auth:
         return line[: auth.end()] + " **REDACTED**"

@@ -21,8 +21,9 @@ from tracker.domain import (
 from tracker.stats import Summary, format_duration
 
 if TYPE_CHECKING:
+    from tracker.check import MailboxCheck
     from tracker.ledger.repo import LedgerSummary, RecordCounts
-    from tracker.sync import FolderSync, MailboxCheck, MailboxSync
+    from tracker.sync import FolderSync, MailboxSync
 
 # Action needed first, settled last.
 REPORT_STATE_ORDER: tuple[AccountState, ...] = (

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, TypeVar
 
-from tracker.domain import Checkpoint, ReadMessage
+from tracker.domain import ReadMessage
 from tracker.errors import ConfigError, MailboxConfigError, MailboxError, TrackerError
 from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import complete_scan, plan_scan
-from tracker.ledger import Ledger, RecordCounts
+from tracker.ledger import (
+    Ledger,
+    RecordCounts,
+    forget_skipped,
+    forget_skipped_under,
+    list_known_sources,
+)
 from tracker.mailfiles import RawMail, iter_mail
 from tracker.parse import NOT_META, could_be_from_meta, is_from_meta, parse_email, unreadable
 from tracker.parse.mime import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from tracker.config import MailboxSettings
-    from tracker.imap.client import MailboxConnection
+    from tracker.imap.session import MailboxSession
 
-    Connector = Callable[[MailboxSettings], MailboxConnection]
+    Connector = Callable[[MailboxSettings], MailboxSession]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
+# A session lost in the middle of a folder is replaced this many times per folder and sync.
+RECONNECTS_PER_FOLDER = 1
 # Messages per transaction: large enough to amortise the commit, small enough that a crash
 # loses little work (and nothing recorded: every batch is idempotent).
 BATCH_SIZE = 500
@@ -86,8 +96,10 @@ def _batches(items: Iterator[RawMail], size: int) -> Iterator[list[RawMail]]:
 
 # -- IMAP --------------------------------------------------------------------------------
 
-# Meta mails fetched in full per transaction; each transaction also advances the checkpoint.
+# Meta mails fetched in full per transaction (and at most this many bytes of them); each
+# transaction also advances the checkpoint.
 FETCH_BATCH = 50
+BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,66 +121,179 @@ def imap_source(mailbox: str, folder: str, uidvalidity: int, uid: int) -> str:
     return f"imap://{mailbox}/{folder};UIDVALIDITY={uidvalidity}/;UID={uid}"
 
 
+# Seconds to wait before asking again for items a FETCH answer left out: a server that
+# drops an item under load usually has it a moment later. Then the message counts as
+# skipped for this sync (listed by `tracker skipped`) and the next sync asks again.
+RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
+
+_RESCAN_WORDS = {
+    "uidvalidity": "has a new UIDVALIDITY ({uidvalidity}): its old UIDs may name other messages",
+    "uidnext": "has a UIDNEXT ({uidnext}) at or below its checkpoint ({last}): the server "
+    "forgot messages",
+}
+
+
 def sync_folder(
     ledger: Ledger,
-    connection: MailboxConnection,
+    connection: MailboxSession,
     mailbox: str,
     folder: str,
     *,
     since: date | None = None,
     authserv_ids: Iterable[str] = (),
+    retry_skipped: bool = True,
 ) -> FolderSync:
     """Record the Meta mail that arrived in one folder since its checkpoint; return what it did.
 
     The folder is opened read-only and fetched with BODY.PEEK, so nothing in it changes. The
     server's own search finds candidates; their headers are checked here (a server's FROM
-    search matches substrings and display names) and only Meta's are fetched in full. Each
-    batch is committed together with the checkpoint, so a crash at any point loses nothing and
-    a restart repeats at most one batch, which the ledger ignores as duplicates.
+    search matches substrings and display names) and only Meta's are fetched in full, one
+    message per command (a response that breaks the connection then names its message).
+    Each batch is committed together with the checkpoint, so a crash at any point loses
+    nothing and a restart repeats at most one batch, which the ledger ignores as duplicates.
+
+    The checkpoint never passes a message that was neither recorded nor deliberately skipped:
+    one whose FETCH answers keep lacking the header or body (after RETRY_DELAYS) is noted in
+    `tracker skipped` and holds the checkpoint just below it, so every later sync asks for it
+    again (after the newer mail; only when `retry_skipped`), and drops the note once it is read.
     """
     authserv = tuple(authserv_ids)
     state = connection.examine(folder)
     previous = ledger.checkpoint(mailbox, folder)
     plan = plan_scan(previous, state)
-    if plan.rescan:
+    if plan.rescan and plan.reason is not None:
         log.warning(
-            "Mailbox %s: folder %s has a new UIDVALIDITY (%s), scanning it again",
+            "Mailbox %s: folder %s %s; scanning it again",
             mailbox,
             folder,
-            state.uidvalidity,
+            _RESCAN_WORDS[plan.reason].format(
+                uidvalidity=state.uidvalidity,
+                uidnext=state.uidnext,
+                last=previous.last_uid if previous else 0,
+            ),
         )
+    if plan.reason == "uidvalidity" and previous is not None:
+        # Notes under the old UIDVALIDITY name UIDs that mean nothing now; the rescan
+        # notes again whatever is still not handed over.
+        forget_skipped_under(ledger, imap_source(mailbox, folder, previous.uidvalidity, 0)[:-1])
     first_scan = previous is None or plan.rescan
-    uids = sorted(
-        connection.search_candidates(after_uid=plan.after_uid, since=since if first_scan else None)
+    found = connection.search_candidates(
+        after_uid=plan.after_uid, since=since if first_scan else None
     )
+    # A UID at or above UIDNEXT did not exist at EXAMINE: a server's phantom, or mail that
+    # arrived since (the next pass, which IDLE triggers, sees it).
+    uids = sorted(uid for uid in found if not state.uidnext or uid < state.uidnext)
+
+    def source(uid: int) -> str:
+        return imap_source(mailbox, folder, state.uidvalidity, uid)
+
+    unsettled: dict[int, str] = {}  # UID -> why it was not handed over ("": not asked yet)
+    # Sizes first: a message too big to be Meta's notice is never downloaded, and its header
+    # is asked for on its own, last (a server that ignores the partial fetch sends the whole
+    # header block, and the breach then costs only that message).
+    sizes = connection.fetch_sizes(uids) if uids else {}
+    heavy = [uid for uid in uids if sizes.get(uid, 0) > MAX_BODY_BYTES]
+    light = [uid for uid in uids if sizes.get(uid, 0) <= MAX_BODY_BYTES]
+    headers = _fetch_patiently(connection.fetch_headers, light, unsettled, "header")
+    meta_uids = [uid for uid in light if uid in headers and is_from_meta(headers[uid])]
+    recorded, skipped_before = list_known_sources(ledger, map(source, meta_uids))
+    # Above a held checkpoint, mail already recorded needs no second download.
+    pending = [uid for uid in meta_uids if source(uid) not in recorded]
+    fresh = [uid for uid in pending if source(uid) not in skipped_before]
+    again = [uid for uid in pending if source(uid) in skipped_before]
+    if not retry_skipped:
+        unsettled.update(dict.fromkeys(again, ""))
+        again = []
+    # Header failures are noted only for the server's own Meta candidates: with a refused
+    # search every message is a candidate, and nothing is stored about other people's mail.
+    noting = not connection.search_refused
+    notes = [uid for uid, why in unsettled.items() if why] if noting else []
+    # Newer mail first: a message that broke the connection before must not hold it back.
+    order = fresh + again
+    todo = set(order) | set(heavy)  # not yet recorded, skipped or found not to be Meta's
     counts = RecordCounts()
-    headers = connection.fetch_headers(uids) if uids else {}
-    meta_uids = [uid for uid in uids if uid in headers and is_from_meta(headers[uid])]
-    meta_uids = _skip_oversized(ledger, connection, mailbox, folder, state.uidvalidity, meta_uids)
-    fetched = 0
-    for start in range(0, len(meta_uids), FETCH_BATCH):
-        batch = meta_uids[start : start + FETCH_BATCH]
-        bodies = connection.fetch_messages(batch)
-        fetched += len(bodies)
-        if len(bodies) < len(batch):  # expunged or moved meanwhile; found again where it went
-            log.info(
-                "Mailbox %s: %d message(s) vanished from %s",
-                mailbox,
-                len(batch) - len(bodies),
-                folder,
-            )
+
+    def commit(
+        bodies: dict[int, bytes], noted: Iterable[int], skips: Iterable[ReadMessage] = ()
+    ) -> None:
         messages = [
-            read_message(
-                imap_source(mailbox, folder, state.uidvalidity, uid), raw, authserv_ids=authserv
-            )
+            read_message(source(uid), raw, authserv_ids=authserv)
             for uid, raw in sorted(bodies.items())
         ]
-        checkpoint = Checkpoint(mailbox, folder, state.uidvalidity, batch[-1])
+        messages += [
+            read_message(source(uid), None, _unsettled_reason(unsettled[uid]))
+            for uid in noted
+            if unsettled.get(uid)
+        ]
+        messages += skips
+        left = todo | set(unsettled)
+        checkpoint = complete_scan(mailbox, folder, state, plan, uids, left)
         counts.add(ledger.record_batch(messages, checkpoint=checkpoint))
+        forget_skipped(ledger, [source(uid) for uid in bodies if source(uid) in skipped_before])
+
+    fetched = 0
+    bodies: dict[int, bytes] = {}
+    held = 0
+    for uid in order:
+        try:
+            got = _fetch_patiently(connection.fetch_messages, [uid], unsettled, "message")
+        except MailboxError as err:
+            if not err.lost:
+                raise
+            unsettled[uid] = err.reason
+            commit(bodies, [*notes, uid])
+            raise
+        todo.discard(uid)
+        fetched += len(got)
+        bodies.update(got)
+        held += sum(map(len, got.values()))
+        if uid in unsettled:
+            notes.append(uid)
+        # Each transaction holds at most FETCH_BATCH messages and BATCH_BYTES of them.
+        if len(bodies) >= FETCH_BATCH or held >= BATCH_BYTES:
+            commit(bodies, notes)
+            bodies, held, notes = {}, 0, []
+    commit(bodies, notes)
+
+    heavy_meta: list[int] = []
+    for uid in heavy:
+        try:
+            got = _fetch_patiently(
+                functools.partial(connection.fetch_headers, alone=True), [uid], unsettled, "header"
+            )
+        except MailboxError as err:
+            if not err.lost:
+                raise
+            unsettled[uid] = err.reason
+            commit({}, [uid] if noting else [])
+            raise
+        todo.discard(uid)
+        skip: list[ReadMessage] = []
+        if uid in got and is_from_meta(got[uid]):
+            heavy_meta.append(uid)
+            reason = f"too large for a Meta notification ({sizes[uid] // 1024} KiB), not downloaded"
+            skip.append(read_message(source(uid), None, reason))
+        elif uid in got:
+            headers[uid] = got[uid]
+        commit({}, [uid] if noting else [], skip)
+    meta_uids += heavy_meta
+    if not connection.search_refused:
+        # Notes of earlier syncs about headers the server has now sent: settled.
+        meta = set(meta_uids)
+        forget_skipped(ledger, [source(uid) for uid in headers if uid not in meta])
     counts.ignored += len(uids) - len(meta_uids)
-    # Every UID below the UIDNEXT seen before the search existed then, so the search saw it.
-    final = complete_scan(mailbox, folder, state, plan, uids)
+    final = complete_scan(mailbox, folder, state, plan, uids, unsettled)
     ledger.record_batch([], checkpoint=final)
+    missing = sorted(uid for uid, reason in unsettled.items() if reason)
+    if missing:
+        log.warning(
+            "Mailbox %s: folder %s: %d message(s) not handed over by the server (UID %s); "
+            "the next sync asks again",
+            mailbox,
+            folder,
+            len(missing),
+            ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else ""),
+        )
     return FolderSync(
         mailbox=mailbox,
         folder=folder,
@@ -181,29 +306,33 @@ def sync_folder(
     )
 
 
-def _skip_oversized(
-    ledger: Ledger,
-    connection: MailboxConnection,
-    mailbox: str,
-    folder: str,
-    uidvalidity: int,
+def _unsettled_reason(reason: str) -> str:
+    return f"not handed over by the server ({reason}); the next sync asks again"
+
+
+def _fetch_patiently(
+    fetch: Callable[[list[int]], dict[int, T]],
     uids: list[int],
-) -> list[int]:
-    """Record as malformed, without downloading them, the messages too big to be Meta's notices."""
-    if not uids:
-        return uids
-    sizes = connection.fetch_sizes(uids)
-    too_big = {uid for uid in uids if sizes.get(uid, 0) > MAX_BODY_BYTES}
-    if too_big:
-        ledger.record_batch(
-            read_message(
-                imap_source(mailbox, folder, uidvalidity, uid),
-                None,
-                f"too large for a Meta notification ({sizes[uid] // 1024} KiB), not downloaded",
-            )
-            for uid in sorted(too_big)
-        )
-    return [uid for uid in uids if uid not in too_big]
+    unsettled: dict[int, str],
+    what: str,
+) -> dict[int, T]:
+    """`fetch(uids)`, asking again (RETRY_DELAYS apart) for what the answers left out.
+
+    What is still missing afterwards goes into `unsettled` with the reason.
+    """
+    got: dict[int, T] = {}
+    missing = list(uids)
+    for delay in (*RETRY_DELAYS, None):
+        if not missing:
+            break
+        got.update(fetch(missing))
+        missing = [uid for uid in missing if uid not in got]
+        if missing and delay is not None:
+            time.sleep(delay)
+    tries = len(RETRY_DELAYS) + 1
+    for uid in missing:
+        unsettled[uid] = f"its FETCH answers lacked the {what}, {tries} tries"
+    return got
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +357,14 @@ def sync_mailbox(
     authserv_ids: Iterable[str] = (),
     connect: Connector = connect_mailbox,
 ) -> MailboxSync:
-    """Run `sync_folder` over each of the mailbox's folders on one connection; return the results.
+    """Run `sync_folder` over each of the mailbox's folders; return the results.
 
     A mailbox or configuration problem does not raise: it ends up in `errors`, so the caller
-    can go on with the other mailboxes. A missing folder does not stop the folders after it;
-    a lost connection does. Ledger errors do raise (no other mailbox could be recorded either).
+    can go on with the other mailboxes. A missing folder does not stop the folders after it.
+    A lost connection is reconnected once per folder: the folder is synced again on the new
+    session (what was recorded stays; a message that broke the session waits until the newer
+    mail is in), and the next folder gets a new session too. Ledger errors do raise (no other
+    mailbox could be recorded either).
     """
     try:
         connection = connect(mailbox)
@@ -240,23 +372,36 @@ def sync_mailbox(
         return MailboxSync(mailbox.name, (), (err,))
     done: list[FolderSync] = []
     errors: list[TrackerError] = []
-    with connection:
+    try:
         for folder in mailbox.folders:
-            try:
-                done.append(
-                    sync_folder(
-                        ledger,
-                        connection,
-                        mailbox.name,
-                        folder,
-                        since=since,
-                        authserv_ids=authserv_ids,
-                    )
-                )
-            except MailboxError as err:
-                errors.append(err)
+            for attempt in range(1 + RECONNECTS_PER_FOLDER):
                 if connection.closed:
+                    try:
+                        connection = connect(mailbox)
+                    except (MailboxError, ConfigError) as err:
+                        errors.append(err)
+                        return MailboxSync(mailbox.name, tuple(done), tuple(errors))
+                try:
+                    done.append(
+                        sync_folder(
+                            ledger,
+                            connection,
+                            mailbox.name,
+                            folder,
+                            since=since,
+                            authserv_ids=authserv_ids,
+                        )
+                    )
                     break
+                except MailboxError as err:
+                    if not err.lost or attempt == RECONNECTS_PER_FOLDER:
+                        errors.append(err)
+                        break
+                    log.info(
+                        "Mailbox %s: folder %s: %s; reconnecting", mailbox.name, folder, err.reason
+                    )
+    finally:
+        connection.close()
     return MailboxSync(mailbox.name, tuple(done), tuple(errors))
 
 
@@ -265,115 +410,3 @@ def error_reason(err: BaseException) -> str:
     if isinstance(err, MailboxError | MailboxConfigError):
         return err.reason
     return str(err) or type(err).__name__
-
-
-CheckStatus = Literal["ok", "fail", "no"]
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One line of `tracker config check`: "no" is a missing feature, not a failure."""
-
-    name: str
-    status: CheckStatus
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MailboxCheck:
-    """What works on one mailbox, and the errors of what does not."""
-
-    mailbox: str
-    checks: tuple[Check, ...]
-    errors: tuple[TrackerError, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def check_mailbox(
-    mailbox: MailboxSettings, *, connect: Connector = connect_mailbox
-) -> MailboxCheck:
-    """Log in to `mailbox` and try what tracker needs: each folder, IDLE, server-side search.
-
-    Nothing is changed on the server (EXAMINE and SEARCH only). Never raises for mailbox
-    or configuration problems: they become failed checks and `errors`.
-    """
-    name = mailbox.name
-    checks: list[Check] = []
-    errors: list[TrackerError] = []
-    try:
-        connection = connect(mailbox)
-    except (MailboxError, ConfigError) as err:
-        checks.append(Check("login", "fail", error_reason(err)))
-        return MailboxCheck(name, tuple(checks), (err,))
-    with connection:
-        checks.append(
-            Check(
-                "login",
-                "ok",
-                f"as {mailbox.username} on {mailbox.host}:{mailbox.port} ({mailbox.security}"
-                f"{', XOAUTH2' if mailbox.uses_oauth2 else ''})",
-            )
-        )
-        searchable: str | None = None
-        for folder in mailbox.folders:
-            try:
-                state = connection.examine(folder)
-            except MailboxError as err:
-                errors.append(err)
-                detail = error_reason(err)
-                if not connection.closed:
-                    detail += _folder_hint(connection, folder)
-                checks.append(Check(f"folder {folder}", "fail", detail))
-                if connection.closed:
-                    break
-                continue
-            searchable = searchable or folder
-            checks.append(
-                Check(
-                    f"folder {folder}",
-                    "ok",
-                    f"{state.exists} messages, UIDVALIDITY {state.uidvalidity}",
-                )
-            )
-        checks.append(
-            Check("IDLE", "ok", "mail is seen as it arrives")
-            if connection.supports_idle
-            else Check("IDLE", "no", "not offered: `tracker watch` polls instead")
-        )
-        if searchable is not None and not connection.closed:
-            checks.append(_check_search(connection, searchable, errors))
-        checks.append(
-            Check("Gmail X-GM-EXT-1", "ok", "searches with X-GM-RAW")
-            if connection.supports_gmail_search
-            else Check("Gmail X-GM-EXT-1", "no", "not Gmail: standard SEARCH FROM is used")
-        )
-    return MailboxCheck(name, tuple(checks), tuple(errors))
-
-
-def _check_search(connection: MailboxConnection, folder: str, errors: list[TrackerError]) -> Check:
-    try:
-        connection.examine(folder)
-        found = connection.search_candidates()
-    except MailboxError as err:
-        errors.append(err)
-        return Check("server-side search", "fail", error_reason(err))
-    if connection.search_refused:
-        return Check(
-            "server-side search",
-            "no",
-            "refused: every new message's headers are fetched and checked here (slower)",
-        )
-    return Check("server-side search", "ok", f"{len(found)} candidate(s) from Meta in {folder}")
-
-
-def _folder_hint(connection: MailboxConnection, folder: str) -> str:
-    try:
-        names = connection.list_folders()
-    except MailboxError:
-        return ""
-    by_lower = {name.lower(): name for name in names}
-    close = difflib.get_close_matches(folder.lower(), list(by_lower), n=1)
-    return f" (did you mean '{by_lower[close[0]]}'?)" if close else ""

@@ -76,8 +76,8 @@ def config_check(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
     Example:
       tracker --config ~/.config/tracker/config.toml config check
     """
+    from tracker.check import check_mailbox
     from tracker.render import json_text, mailbox_check_text, mailbox_check_to_dict
-    from tracker.sync import check_mailbox
 
     mailboxes = obj.mailboxes(names)
     reports = [check_mailbox(mailbox) for mailbox in mailboxes]

@@ -8,7 +8,12 @@ messages only fetched with BODY.PEEK, so nothing here can change a flag or move 
 
 from __future__ import annotations
 
+import ast
+import base64
+import codecs
 import contextlib
+import difflib
+import json
 import logging
 import os
 import re
@@ -32,6 +37,8 @@ from tracker.config import MailboxSettings
 from tracker.domain import META_BASE_DOMAINS, META_EXACT_DOMAINS
 from tracker.errors import AuthenticationError, MailboxError
 from tracker.imap.cursor import FolderState
+from tracker.imap.wire import BoundedIMAPClient
+from tracker.logs import hide_in_wire_log
 from tracker.secrets import resolve_oauth2_token, resolve_password
 
 logger = logging.getLogger(__name__)
@@ -40,10 +47,28 @@ T = TypeVar("T")
 # Domains Meta sends account mail from (objection notices, codes, decisions). FROM searches
 # match substrings, so the base domains also find their subdomains.
 META_SENDER_DOMAINS: tuple[str, ...] = (*META_BASE_DOMAINS, *META_EXACT_DOMAINS)
-HEADER_BATCH = 500
+HEADER_BATCH = 100
 MESSAGE_BATCH = 100
+SIZE_BATCH = 500
+# A header block is read up to this many bytes (a partial fetch): enough for Meta's headers
+# and any provider's Authentication-Results, bounded whatever the message's size.
+HEADER_BYTES = 65536
+# What one header answer may declare when the server ignores the partial fetch, and what the
+# answers to one header fetch may carry together (100 capped headers take 6.25 MiB).
+HEADER_LITERAL_LIMIT = 1024 * 1024
+HEADER_COMMAND_LIMIT = 16 * 1024 * 1024
+HEADER_ALONE_LIMIT = 16 * 1024 * 1024
+# What one full message may declare: its RFC822.SIZE was checked against MAX_BODY_BYTES
+# first, so a bigger literal means the server lied about the size.
+MESSAGE_LITERAL_LIMIT = 5 * 1024 * 1024 + 65536
+# Folder names listed when a configured folder does not exist.
+FOLDERS_SHOWN = 8
+# What the answers to one message fetch may carry together.
+MESSAGE_COMMAND_LIMIT = 16 * 1024 * 1024
+# The longest server text quoted in an error line.
+SERVER_TEXT_CHARS = 160
 
-Factory = Callable[..., IMAPClient]
+Factory = Callable[..., BoundedIMAPClient]
 
 
 def search_terms(domains: Sequence[str] = META_SENDER_DOMAINS) -> tuple[str, ...]:
@@ -69,15 +94,69 @@ _COMMAND_PREFIX = re.compile(r"^[a-z]+ failed: ", re.IGNORECASE)
 _DOVECOT_TIMING = re.compile(r"\s*\((?:[\d.]+ \+ )*[\d.]+ secs\)\.?$")
 
 
+_BYTES_REPR = re.compile(r"""b(['"])((?:\\.|(?!\1).)*)\1""")
+_URL = re.compile(r"\s*\(?https?://\S+\)?")
+_LIST_BRACKETS = re.compile(r"\[((?:b?['\"]).*?['\"])\]")
+
+
+def _unrepr(match: re.Match[str]) -> str:
+    try:
+        value = ast.literal_eval(match.group(0))
+    except (ValueError, SyntaxError):
+        return match.group(0)
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _server_text(err: BaseException) -> str:
-    """The server's words from an imapclient error, without the b'...' wrapping."""
+    """The server's words from an imapclient or imaplib error: one line, no byte reprs or URLs."""
     text = str(err.args[0]) if err.args else str(err)
-    text = _COMMAND_PREFIX.sub("", text.strip())
-    for quote in ("'", '"'):
-        if text.startswith("b" + quote) and text.endswith(quote):
-            text = text[2:-1]
+    # imapclient appends paragraphs of advice and a documentation URL to search errors.
+    text = text.strip().split("\n", 1)[0]
+    text = _COMMAND_PREFIX.sub("", text)
+    text = _LIST_BRACKETS.sub(r"\1", text)
+    text = _BYTES_REPR.sub(_unrepr, text)
+    text = _URL.sub("", text)
     text = _DOVECOT_TIMING.sub("", text)
-    return _one_line(text) or type(err).__name__
+    text = _one_line(text) or type(err).__name__
+    # A greeting imaplib did not accept comes back whole.
+    if text.startswith("* BYE"):
+        text = f"the server ended the session (BYE:{text[5:]})"
+    elif text.startswith("* NO"):
+        text = f"the server turned the connection away (NO:{text[4:]})"
+    if len(text) > SERVER_TEXT_CHARS:
+        text = text[: SERVER_TEXT_CHARS - 3].rstrip() + "..."
+    return text
+
+
+def secret_forms(secret: str, username: str = "") -> set[str]:
+    """Every way a server or a library may write `secret` back: raw, IMAP-quoted, escaped
+    as Python or JSON would, and base64 alone or inside an AUTHENTICATE PLAIN or XOAUTH2
+    string."""
+    quoted = secret.replace("\\", "\\\\").replace('"', '\\"')
+    forms = {secret, quoted}
+    for text in (secret, quoted):
+        # Python's reprs, with either quote escaped (a repr picks its quote by the whole line).
+        for escaped in (
+            codecs.escape_encode(text.encode("utf-8"))[0].decode("ascii"),  # type: ignore[attr-defined]
+            text.encode("unicode_escape").decode("ascii").replace("'", "\\'"),
+            repr(text)[1:-1],
+        ):
+            plain = escaped.replace("\\'", "'")
+            forms.update((escaped, plain, plain.replace('"', '\\"')))
+        forms.add(json.dumps(text)[1:-1])
+        forms.add(json.dumps(text, ensure_ascii=False)[1:-1])
+    blobs = [secret, f"\0{username}\0{secret}", f"user={username}\1auth=Bearer {secret}\1\1"]
+    for blob in blobs:
+        encoded = base64.b64encode(blob.encode("utf-8")).decode("ascii")
+        forms.update((encoded, encoded.rstrip("=")))
+    forms.update([" ".join(form.split()) for form in forms])
+    return {form for form in forms if form.strip()}
+
+
+# What OpenSSL says when the peer's first bytes are no TLS record ("* OK ..." of plain IMAP).
+_PLAINTEXT_REPLIES = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
+)
 
 
 def _translate(err: Exception, mailbox: MailboxSettings, action: str) -> tuple[str, bool] | None:
@@ -95,9 +174,22 @@ def _translate(err: Exception, mailbox: MailboxSettings, action: str) -> tuple[s
         reason = err.verify_message or err.reason or "verification failed"
         return f"TLS certificate of {mailbox.host} not trusted ({reason}){hint}", True
     if isinstance(err, ssl.SSLError):
+        if err.reason in _PLAINTEXT_REPLIES and mailbox.security == "tls":
+            return (
+                f"TLS failed with {where}: the server answered in plain text, so this is no "
+                'IMAPS port; try security = "starttls" (usually on port 143)',
+                True,
+            )
         return f"TLS failed with {where}: {err.reason or err}", True
     if isinstance(err, TimeoutError):
-        return f"{action}: no answer from {where} within {mailbox.timeout_seconds:g} s", True
+        hint = ""
+        if action == "cannot connect" and mailbox.security != "tls":
+            # A TLS port waits for our TLS hello while we wait for its greeting.
+            hint = '; if this is an IMAPS port (usually 993), use security = "tls"'
+        return (
+            f"{action}: no answer from {where} within {mailbox.timeout_seconds:g} s{hint}",
+            True,
+        )
     if isinstance(err, IMAPClientAbortError):
         return f"{action} ({_server_text(err)})", True
     if isinstance(err, CapabilityError):
@@ -111,11 +203,10 @@ def _translate(err: Exception, mailbox: MailboxSettings, action: str) -> tuple[s
     return None
 
 
-def _server_refused(err: MailboxError) -> bool:
+def _refusal(err: BaseException) -> bool:
     """True when the server answered NO or BAD (the session itself is still fine)."""
-    cause = err.__cause__
-    return isinstance(cause, IMAPClientError) and not isinstance(
-        cause, IMAPClientAbortError | LoginError
+    return isinstance(err, IMAPClientError) and not isinstance(
+        err, IMAPClientAbortError | LoginError
     )
 
 
@@ -125,13 +216,33 @@ class _Guard:
     def __init__(self, mailbox: MailboxSettings, secrets: Sequence[str]) -> None:
         self.mailbox = mailbox
         self.secrets = tuple(s for s in secrets if s)
-
-    def error(self, message: str, *, auth: bool = False) -> MailboxError:
-        message = _one_line(message)
-        # In case a server ever echoes what it was sent.
+        forms: set[str] = set()
         for secret in self.secrets:
-            message = message.replace(secret, "***")
-        return (AuthenticationError if auth else MailboxError)(self.mailbox.name, message)
+            forms |= secret_forms(secret, mailbox.username)
+        # Longest first, so a quoted form is masked whole before the raw one inside it.
+        self.forms = sorted(forms, key=len, reverse=True)
+        self.violation: Callable[[], str | None] = lambda: None
+
+    def mask(self, text: str) -> str:
+        """`text` with every form of every secret replaced by ***."""
+        for form in self.forms:
+            text = text.replace(form, "***")
+        return text
+
+    def error(
+        self,
+        message: str,
+        *,
+        auth: bool = False,
+        lost: bool = False,
+        refused: bool = False,
+        server_text: str = "",
+    ) -> MailboxError:
+        # Masked before the whitespace is folded, then again after (a secret with spaces).
+        message = self.mask(_one_line(self.mask(message)))
+        kind = AuthenticationError if auth else MailboxError
+        server_text = self.mask(_one_line(self.mask(server_text)))
+        return kind(self.mailbox.name, message, lost=lost, refused=refused, server_text=server_text)
 
     @contextlib.contextmanager
     def __call__(self, action: str, on_lost: Callable[[], None] | None = None) -> Iterator[None]:
@@ -140,15 +251,27 @@ class _Guard:
         except MailboxError:
             raise
         except LoginError as err:
-            raise self.error(f"{action} refused: {_server_text(err)}", auth=True) from err
+            violation = self.violation()
+            if violation is not None:  # a BYE during login is no refusal
+                if on_lost is not None:
+                    on_lost()
+                raise self.error(f"{action}: {violation}", lost=True) from None
+            # `from None`: the library's exception may quote what the server echoed.
+            raise self.error(f"{action} refused: {_server_text(err)}", auth=True) from None
         except Exception as err:
-            translated = _translate(err, self.mailbox, action)
+            violation = self.violation()
+            if violation is not None:
+                translated: tuple[str, bool] | None = (f"{action}: {violation}", True)
+            else:
+                translated = _translate(err, self.mailbox, action)
             if translated is None:
                 raise
             message, lost = translated
             if lost and on_lost is not None:
                 on_lost()
-            raise self.error(message) from err
+            refused = _refusal(err)
+            said = _server_text(err) if refused else ""
+            raise self.error(message, lost=lost, refused=refused, server_text=said) from None
 
 
 class MailboxConnection:
@@ -160,19 +283,22 @@ class MailboxConnection:
 
     def __init__(
         self,
-        client: IMAPClient,
+        client: BoundedIMAPClient,
         mailbox: MailboxSettings,
         capabilities: frozenset[str],
         *,
         secrets: Sequence[str] = (),
     ) -> None:
-        self._client: IMAPClient | None = client
+        self._client: BoundedIMAPClient | None = client
         self.mailbox = mailbox
         self.capabilities = capabilities
         self.folder: str | None = None
         self.state: FolderState | None = None
         self._guard = _Guard(mailbox, secrets)
+        self._guard.violation = self._violation
         self._search_fallback_logged = False
+        # The header fetch that works on this server, found on first use.
+        self._header_item: str | None = None
 
     # ------------------------------------------------------------------- properties
 
@@ -199,16 +325,20 @@ class MailboxConnection:
 
     # ---------------------------------------------------------------------- helpers
 
-    def _live(self, action: str) -> IMAPClient:
+    def _live(self, action: str) -> BoundedIMAPClient:
         if self._client is None:
             raise self._guard.error(f"{action}: the connection is closed")
         return self._client
 
     @contextlib.contextmanager
-    def _call(self, action: str) -> Iterator[IMAPClient]:
+    def _call(self, action: str) -> Iterator[BoundedIMAPClient]:
         client = self._live(action)
         with self._guard(action, on_lost=self._drop):
             yield client
+
+    def _violation(self) -> str | None:
+        client = self._client
+        return client.violation() if isinstance(client, BoundedIMAPClient) else None
 
     def _drop(self) -> None:
         """Forget a dead connection without talking to it."""
@@ -228,8 +358,13 @@ class MailboxConnection:
     def examine(self, folder: str) -> FolderState:
         """Open `folder` read-only (EXAMINE) and return its UIDVALIDITY, UIDNEXT and size."""
         self.folder = None
-        with self._call(f"cannot open folder '{folder}'") as client:
-            info = client.select_folder(folder, readonly=True)
+        try:
+            with self._call(f"cannot open folder '{folder}'") as client:
+                info = client.select_folder(folder, readonly=True)
+        except MailboxError as err:
+            if not err.refused:
+                raise
+            raise self._guard.error(err.reason + self._folder_hint(folder), refused=True) from None
         try:
             uidvalidity = int(info[b"UIDVALIDITY"])
         except (KeyError, TypeError, ValueError):
@@ -241,6 +376,22 @@ class MailboxConnection:
         )
         self.folder, self.state = folder, state
         return state
+
+    def _folder_hint(self, folder: str) -> str:
+        """ "; folders here: ..." naming what exists (the nearest first), or "" if unknown."""
+        try:
+            names = self.list_folders()
+        except MailboxError:
+            return ""
+        if not names or folder in names:
+            return ""
+        by_lower = {name.lower(): name for name in names}
+        near = [by_lower[n] for n in difflib.get_close_matches(folder.lower(), list(by_lower), n=3)]
+        rest = sorted(n for n in names if n not in near)
+        shown = [*near, *rest][:FOLDERS_SHOWN]
+        more = f" and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
+        lead = f"did you mean '{near[0]}'? " if near else ""
+        return f" ({lead}folders here: {', '.join(shown)}{more})"
 
     def list_folders(self) -> list[str]:
         """Names of every folder the account has (for `config check`)."""
@@ -273,14 +424,15 @@ class MailboxConnection:
             with self._call(f"search in '{folder}' failed") as client:
                 found: Iterable[int] = client.search(criteria)
         except MailboxError as err:
-            if not _server_refused(err):
+            if not err.refused:
                 raise
             if not self._search_fallback_logged:
                 logger.warning(
-                    "Mailbox %s: the server refused the sender search (%s); "
-                    "listing every new UID instead",
+                    "Mailbox %s: folder %s: the server refused the sender search (%s); "
+                    "checking the headers of every new message instead",
                     self.name,
-                    _server_text(err.__cause__ or err),
+                    folder,
+                    err.server_text or err.reason,
                 )
                 self._search_fallback_logged = True
             found = self.list_uids(after_uid=after_uid, since=since)
@@ -298,29 +450,77 @@ class MailboxConnection:
             with self._call(f"search in '{folder}' failed") as client:
                 found: Iterable[int] = client.search(criteria)
         except MailboxError as err:
-            if not _server_refused(err):
+            if not err.refused:
                 raise
+            # UID FETCH n:* (UID): every server answers it; imapclient's fetch() cannot take
+            # a `n:*` range, hence fetch_responses.
             with self._call(f"listing messages in '{folder}' failed") as client:
-                found = client.fetch(uid_range, ["UID"]).keys()
+                responses = client.fetch_responses(uid_range, ["UID"])
+            found = [r[b"UID"] for r in responses if isinstance(r.get(b"UID"), int)]
         return sorted({int(uid) for uid in found if int(uid) > after_uid})
 
-    def fetch_headers(self, uids: Iterable[int]) -> dict[int, bytes]:
-        """The raw header block of each message, by UID (BODY.PEEK: nothing gets marked read).
+    def fetch_headers(self, uids: Iterable[int], *, alone: bool = False) -> dict[int, bytes]:
+        """The raw header block (its first HEADER_BYTES) of each message, by UID.
 
-        UIDs that no longer exist are simply missing from the result.
+        BODY.PEEK: nothing gets marked read. A server that rejects the partial fetch is asked
+        for the whole header (still PEEK), then for RFC822.HEADER. UIDs missing from the
+        answer (expunged, or a server that left the item out) are missing from the result.
+        `alone`: one message of known great size, whose header may come whole (up to
+        HEADER_ALONE_LIMIT) from a server that ignores the partial fetch.
         """
-        return self._fetch(uids, "BODY.PEEK[HEADER]", b"BODY[HEADER]", HEADER_BATCH, bytes)
+        items = (
+            [self._header_item]
+            if self._header_item
+            else [f"BODY.PEEK[HEADER]<0.{HEADER_BYTES}>", "BODY.PEEK[HEADER]", "RFC822.HEADER"]
+        )
+        for index, item in enumerate(items):
+            try:
+                found = self._fetch(
+                    uids,
+                    item,
+                    HEADER_BATCH,
+                    bytes,
+                    literal_limit=HEADER_ALONE_LIMIT if alone else HEADER_LITERAL_LIMIT,
+                    total_limit=HEADER_ALONE_LIMIT if alone else HEADER_COMMAND_LIMIT,
+                )
+            except MailboxError as err:
+                if not err.refused or index == len(items) - 1:
+                    raise
+                logger.info(
+                    "Mailbox %s: the server refused %s; trying %s",
+                    self.name,
+                    item,
+                    items[index + 1],
+                )
+                continue
+            self._header_item = item
+            return {uid: value[:HEADER_BYTES] for uid, value in found.items()}
+        return {}
 
     def fetch_sizes(self, uids: Iterable[int]) -> dict[int, int]:
         """The size in bytes (RFC822.SIZE) of each message, by UID, without fetching it."""
-        return self._fetch(uids, "RFC822.SIZE", b"RFC822.SIZE", HEADER_BATCH, int)
+        return self._fetch(uids, "RFC822.SIZE", SIZE_BATCH, int)
 
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         """The full raw message of each UID (BODY.PEEK[]: \\Seen is never set)."""
-        return self._fetch(uids, "BODY.PEEK[]", b"BODY[]", MESSAGE_BATCH, bytes)
+        return self._fetch(
+            uids,
+            "BODY.PEEK[]",
+            MESSAGE_BATCH,
+            bytes,
+            literal_limit=MESSAGE_LITERAL_LIMIT,
+            total_limit=MESSAGE_COMMAND_LIMIT,
+        )
 
     def _fetch(
-        self, uids: Iterable[int], item: str, key: bytes, batch: int, kind: type[T]
+        self,
+        uids: Iterable[int],
+        item: str,
+        batch: int,
+        kind: type[T],
+        *,
+        literal_limit: int | None = None,
+        total_limit: int | None = None,
     ) -> dict[int, T]:
         folder = self._selected()
         wanted = sorted(set(uids))
@@ -329,12 +529,20 @@ class MailboxConnection:
             chunk = wanted[start : start + batch]
             asked = set(chunk)
             with self._call(f"fetching from '{folder}' failed") as client:
-                data = client.fetch(chunk, [item])
-            for uid, fields in data.items():
-                value = fields.get(key)
-                # Unsolicited FETCH responses (another client's flag change) carry no body.
-                if isinstance(value, kind) and uid in asked:
-                    result[int(uid)] = value
+                responses = client.fetch_responses(
+                    _uid_set(chunk),
+                    ["UID", item],
+                    literal_limit=literal_limit,
+                    total_limit=total_limit,
+                )
+            for fields in responses:
+                uid = fields.get(b"UID")
+                value = _item_value(fields, item)
+                # An answer without its UID cannot be told apart from another message's, and
+                # unsolicited FETCH responses (another client's flag change) carry no body:
+                # both are left out, and the caller retries what is missing.
+                if isinstance(uid, int) and uid in asked and isinstance(value, kind):
+                    result[uid] = value
         return result
 
     def noop(self) -> None:
@@ -416,6 +624,28 @@ class MailboxConnection:
         return f"<MailboxConnection {self.name} {state}>"
 
 
+def _uid_set(uids: Sequence[int]) -> str:
+    """`1:3,7` for [1, 2, 3, 7]: short commands for long runs of UIDs."""
+    ranges: list[str] = []
+    start = prev = uids[0]
+    for uid in uids[1:]:
+        if uid != prev + 1:
+            ranges.append(f"{start}:{prev}" if prev != start else str(start))
+            start = uid
+        prev = uid
+    ranges.append(f"{start}:{prev}" if prev != start else str(start))
+    return ",".join(ranges)
+
+
+def _item_value(fields: Mapping[bytes, Any], item: str) -> Any:
+    """The value answering `item` (BODY.PEEK[HEADER]<0.n> comes back as BODY[HEADER]<0>)."""
+    name = item.replace(".PEEK", "").split("<", 1)[0].encode()
+    for key, value in fields.items():
+        if isinstance(key, bytes) and key.split(b"<", 1)[0].upper() == name:
+            return value
+    return None
+
+
 def _announces_mail(responses: Iterable[Any]) -> bool:
     return any(
         isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses
@@ -467,10 +697,47 @@ def _normalise_capabilities(raw: Iterable[Any]) -> frozenset[str]:
     )
 
 
+def _preauthenticated(client: IMAPClient) -> bool:
+    """True when the greeting was PREAUTH: imaplib then starts in the AUTH state."""
+    return getattr(getattr(client, "_imap", None), "state", "NONAUTH") == "AUTH"
+
+
+def _login(client: BoundedIMAPClient, username: str, password: str) -> None:
+    """LOGIN, with UTF-8 credentials when they are not ASCII.
+
+    imaplib encodes LOGIN's arguments as ASCII. Non-ASCII credentials go through
+    AUTHENTICATE PLAIN (UTF-8 by RFC 4616) where offered, else as LOGIN literals, which
+    servers read as UTF-8.
+    """
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    if "AUTH=PLAIN" in _normalise_capabilities(client.capabilities()):
+        try:
+            client.plain_login(username, password)
+        except IMAPClientError as err:
+            raise LoginError(str(err)) from None
+        return
+    try:
+        client._raw_command_untagged(
+            b"LOGIN", [_astring(username), _astring(password)], uid=False, response_name="LOGIN"
+        )
+    except IMAPClientError as err:
+        raise LoginError(str(err)) from None
+    client._imap.state = "AUTH"  # what imaplib's own login() would have set
+
+
+def _astring(text: str) -> bytes:
+    """A quoted string, or raw UTF-8 that imapclient sends as a literal."""
+    if not text.isascii():
+        return text.encode("utf-8")
+    return b'"' + text.replace("\\", "\\\\").replace('"', '\\"').encode("ascii") + b'"'
+
+
 def connect(
     mailbox: MailboxSettings,
     *,
-    factory: Factory = IMAPClient,
+    factory: Factory = BoundedIMAPClient,
     env: Mapping[str, str] = os.environ,
 ) -> MailboxConnection:
     """Connect, secure and log in to `mailbox`; return the session.
@@ -485,6 +752,7 @@ def connect(
     password = None if mailbox.uses_oauth2 else resolve_password(mailbox, env)
     token = resolve_oauth2_token(mailbox) if mailbox.uses_oauth2 else None
     guard = _Guard(mailbox, [s for s in (password, token) if s])
+    hide_in_wire_log(guard.forms)
 
     with guard("cannot connect"):
         client = factory(
@@ -494,16 +762,31 @@ def connect(
             ssl_context=context,
             timeout=mailbox.timeout_seconds,
         )
+    # A test double may not be a BoundedIMAPClient.
+    guard.violation = getattr(client, "violation", lambda: None)
     try:
         _set_nodelay(client)
+        preauth = _preauthenticated(client)
         if mailbox.security == "starttls":
+            if preauth:
+                # STARTTLS is only allowed before login: a PREAUTH greeting on a STARTTLS port
+                # is how a man in the middle keeps the session in clear text.
+                raise guard.error(
+                    "the server greeted with PREAUTH (already logged in), so STARTTLS cannot "
+                    'secure the session; use security = "tls" on its IMAPS port'
+                )
             with guard("STARTTLS failed"):
                 if "STARTTLS" not in _normalise_capabilities(client.capabilities()):
                     raise guard.error(
                         'the server does not offer STARTTLS; use security = "tls" on its IMAPS port'
                     )
                 client.starttls(context)
-        if token is not None:
+        if preauth:
+            logger.info(
+                "Mailbox %s: the server greeted with PREAUTH (logged in without credentials)",
+                mailbox.name,
+            )
+        elif token is not None:
             try:
                 with guard("XOAUTH2 login"):
                     client.oauth2_login(mailbox.username, token)
@@ -512,12 +795,14 @@ def connect(
                 logger.info("Mailbox %s: OAuth2 token refused, asking for a new one", mailbox.name)
                 token = resolve_oauth2_token(mailbox, refresh=True)
                 guard = _Guard(mailbox, [*guard.secrets, token])
+                hide_in_wire_log(guard.forms)
+                guard.violation = getattr(client, "violation", lambda: None)
                 with guard("XOAUTH2 login"):
                     client.oauth2_login(mailbox.username, token)
         else:
             assert password is not None
             with guard("login"):
-                client.login(mailbox.username, password)
+                _login(client, mailbox.username, password)
         with guard("CAPABILITY failed"):
             capabilities = _normalise_capabilities(client.capabilities())
     except BaseException:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from tracker.domain import Checkpoint
 
@@ -24,12 +25,17 @@ class FolderState:
     exists: int
 
 
+# Why a folder is scanned from its start although it had a checkpoint.
+RescanReason = Literal["uidvalidity", "uidnext"]
+
+
 @dataclass(frozen=True, slots=True)
 class ScanPlan:
     """Scan UIDs above `after_uid`; `rescan` says earlier progress no longer counts."""
 
     after_uid: int
     rescan: bool
+    reason: RescanReason | None = None
 
 
 def plan_scan(previous: Checkpoint | None, state: FolderState) -> ScanPlan:
@@ -44,9 +50,9 @@ def plan_scan(previous: Checkpoint | None, state: FolderState) -> ScanPlan:
     if previous is None:
         return ScanPlan(after_uid=0, rescan=False)
     if previous.uidvalidity != state.uidvalidity:
-        return ScanPlan(after_uid=0, rescan=True)
+        return ScanPlan(after_uid=0, rescan=True, reason="uidvalidity")
     if state.uidnext and state.uidnext <= previous.last_uid:
-        return ScanPlan(after_uid=0, rescan=True)
+        return ScanPlan(after_uid=0, rescan=True, reason="uidnext")
     return ScanPlan(after_uid=previous.last_uid, rescan=False)
 
 
@@ -56,12 +62,25 @@ def complete_scan(
     state: FolderState,
     plan: ScanPlan,
     done_uids: Iterable[int] = (),
+    unsettled: Iterable[int] = (),
 ) -> Checkpoint:
-    """The checkpoint to store once every candidate the scan found is recorded.
+    """The checkpoint to store: the highest UID below which every message is accounted for.
 
     `state` must come from the EXAMINE that preceded the search: every UID below its
-    UIDNEXT existed when the search ran, so the search saw it. `done_uids` are the UIDs
-    the scan handled (they may exceed UIDNEXT when mail arrived between EXAMINE and SEARCH).
+    UIDNEXT existed when the search ran, so the search saw it. `done_uids` are the UIDs the
+    scan handled; `unsettled` those it found but neither recorded nor deliberately skipped
+    (the server did not hand them over): the checkpoint stays below the lowest of them, so
+    the next scan asks again. It never passes UIDNEXT - 1: a UID the search named above it
+    did not exist at EXAMINE (a server's phantom, or mail that came since: the next scan).
     """
-    last = max(plan.after_uid, state.uidnext - 1, *done_uids)
+    held = sorted(unsettled)
+    if held:
+        last = held[0] - 1
+    elif state.uidnext:
+        last = state.uidnext - 1
+    else:
+        last = max(done_uids, default=plan.after_uid)
+    if state.uidnext:
+        last = min(last, state.uidnext - 1)
+    last = max(last, plan.after_uid)
     return Checkpoint(mailbox=mailbox, folder=folder, uidvalidity=state.uidvalidity, last_uid=last)

@@ -69,7 +69,15 @@ def make_engine(path_or_url: str | None, *, create: bool = True) -> Engine:
     else:
         try:
             engine = create_engine(url, pool_pre_ping=True)
-        except (ArgumentError, ImportError) as err:
+        except ImportError as err:
+            # The optional drivers come with the extras named in pyproject.toml.
+            extra = "postgres" if (err.name or "").startswith("psycopg") else None
+            hint = f" (pip install 'tracker[{extra}]')" if extra else ""
+            raise LedgerError(
+                f"cannot use database {describe(url)}: its driver {err.name or ''} is not "
+                f"installed{hint}"
+            ) from None
+        except ArgumentError as err:
             raise LedgerError(f"cannot use database {describe(url)}: {err}") from err
     try:
         migrate(engine, where=describe(url))
