@@ -41,6 +41,7 @@ def test_import_reports_approved_with_21_minute_turnaround(run_cli, tmp_path):
             "submitted_at": "2024-09-12T09:40:00+00:00",
             "decided_at": "2024-09-12T10:01:00+00:00",
             "turnaround_seconds": 1260.0,
+            "verified": True,
         }
     ]
     code = run_cli("code", "--include-expired")
@@ -156,7 +157,7 @@ def test_report_csv_and_text(run_cli, tmp_path):
     csv_out = run_cli("report", "--csv").stdout.splitlines()
     assert (
         csv_out[0]
-        == "account,platform,state,notified_at,submitted_at,decided_at,turnaround_seconds"
+        == "account,platform,state,notified_at,submitted_at,decided_at,turnaround_seconds,verified"
     )
     assert csv_out[1].startswith("anna@example.org,facebook,approved,")
     text = run_cli("report").stdout
@@ -206,6 +207,9 @@ def test_parse_json_lines_in_argument_order(run_cli, tmp_path):
         "sent_at",
         "message_id",
         "trusted",
+        "verified",
+        "sent_at_source",
+        "trust_reason",
     }
     assert (lines[0]["kind"], lines[0]["code"], lines[0]["trusted"]) == ("code", "418207", True)
     assert (lines[1]["kind"], lines[1]["platform"], lines[1]["trusted"]) == ("other", None, False)
@@ -240,7 +244,8 @@ def test_truncated_mbox_and_broken_mail_are_skipped_not_fatal(run_cli, tmp_path)
     )
     with mbox.open("ab") as out:
         out.write(
-            b"From x Thu Jan  1 00:00:00 2024\nFrom: Facebook <notification@facebookmail.com>\nSubj"
+            # A separator without a time: the cut message has no time at all.
+            b"From x\nFrom: Facebook <notification@facebookmail.com>\nSubj"
         )
     result = run_cli("import", "--json", str(mbox))
     assert result.exit_code == 0

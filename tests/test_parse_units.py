@@ -6,8 +6,9 @@ import pytest
 
 from tests.support.mailfactory import meta_mail
 from tracker.parse import parse_email
-from tracker.parse.classify import classify_authentication, classify_kind, platform_of_domain
+from tracker.parse.classify import classify_kind, platform_of_domain
 from tracker.parse.codes import extract_code, extract_validity_minutes
+from tracker.parse.trust import judge_verdict
 
 
 @pytest.mark.parametrize(
@@ -81,24 +82,26 @@ def test_platform_of_domain(domain, platform):
     assert platform_of_domain(domain) == platform
 
 
-def test_topmost_authentication_results_wins():
+def _trust(headers: list[str], **kwargs: object) -> str | None:
+    return judge_verdict(headers, "facebookmail.com", **kwargs).trust  # type: ignore[arg-type]
+
+
+def test_topmost_authentication_results_names_the_provider():
     provider_fail = "mx.example.org; dkim=fail header.d=facebookmail.com; dmarc=fail"
     forged_pass = "mx.example.org; dkim=pass header.d=facebookmail.com; dmarc=pass"
-    assert classify_authentication([forged_pass]) is True
-    assert classify_authentication([provider_fail, forged_pass]) is False
-    assert classify_authentication([]) is True
-    assert (
-        classify_authentication(["mx.example.org; spf=pass; dkim=pass; dmarc=fail (p=reject)"])
-        is False
-    )
+    assert _trust([forged_pass]) == "trusted"
+    # Every header with the provider's id counts: a pass below its fail changes nothing.
+    assert _trust([provider_fail, forged_pass]) == "untrusted"
+    assert _trust([]) is None  # no verdict: the DKIM check decides
+    assert _trust(["mx.example.org; spf=pass; dkim=pass; dmarc=fail (p=reject)"]) == "untrusted"
 
 
 def test_authserv_id_selects_the_providers_header():
-    forged_top = "evil.example; dkim=pass; dmarc=pass"
-    provider = "mx.google.com; dkim=fail; dmarc=fail"
-    assert classify_authentication([forged_top, provider]) is True
-    assert classify_authentication([forged_top, provider], authserv_ids=["mx.google.com"]) is False
-    assert classify_authentication([forged_top], authserv_ids=["mx.google.com"]) is False
+    forged_top = "evil.example; dkim=pass header.d=facebookmail.com; dmarc=pass"
+    provider = "mx.google.com; dkim=fail header.d=facebookmail.com; dmarc=fail"
+    assert _trust([forged_top, provider]) == "trusted"
+    assert _trust([forged_top, provider], authserv_ids=["mx.google.com"]) == "untrusted"
+    assert _trust([forged_top], authserv_ids=["mx.google.com"]) == "untrusted"
 
 
 def test_notice_conditional_honour_is_not_an_approval():

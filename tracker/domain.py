@@ -14,6 +14,16 @@ Platform = Literal["facebook", "instagram", "threads", "whatsapp", "meta"]
 # Why a code was sent: to confirm an AI-training objection, or to log in / sign up.
 CodePurpose = Literal["objection", "login"]
 AccountState = Literal["no_notice", "notified", "pending", "approved", "rejected"]
+# Where a message's time came from: its Date header, or (Date missing, unreadable or implausible)
+# a time the mail source supplies, best first. Anything but "date" is approximate.
+TimeSource = Literal[
+    "date",
+    "imap_internaldate",
+    "mbox_from_line",
+    "maildir_name",
+    "received_header",
+    "file_mtime",
+]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 # Input words that mean the same as one of ours (`rejected` is the word tracker writes; Meta's
@@ -26,7 +36,17 @@ CODE_PURPOSES: tuple[CodePurpose, ...] = get_args(CodePurpose)
 
 # The fields of `tracker parse --json` (plus `file`, and `error` when malformed) and of
 # `tracker report --json`/`--csv`, in output order.
-PARSE_FIELDS = ("kind", "platform", "account", "code", "sent_at", "message_id", "trusted")
+PARSE_FIELDS = (
+    "kind",
+    "platform",
+    "account",
+    "code",
+    "sent_at",
+    "message_id",
+    "trusted",
+    "verified",
+    "sent_at_source",
+)
 REPORT_FIELDS = (
     "account",
     "platform",
@@ -35,6 +55,7 @@ REPORT_FIELDS = (
     "submitted_at",
     "decided_at",
     "turnaround_seconds",
+    "verified",
 )
 
 # Meta's own list of its sending domains, the one source for the parser's trust rule and the
@@ -59,6 +80,14 @@ DECISION_KINDS: frozenset[str] = frozenset({"approved", "rejected"})
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivedTime:
+    """When the mail source says the message arrived, and how it knows."""
+
+    at: datetime
+    source: TimeSource
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedEmail:
     """What the parser learnt from one message.
 
@@ -76,6 +105,12 @@ class ParsedEmail:
     code_purpose: CodePurpose | None = None
     code_valid_minutes: int | None = None
     error: str | None = None
+    # False for mail nobody could check (no provider verdict, DKIM key unreachable): it counts
+    # for the report, marked, and its code is only shown on request.
+    verified: bool = True
+    sent_at_source: TimeSource | None = "date"
+    # Why the message is (not) trusted, for `tracker parse`; never stored.
+    trust_reason: str | None = None
 
     @property
     def is_meta_flow(self) -> bool:
@@ -95,6 +130,7 @@ class AccountReport:
     decided_at: datetime | None
     turnaround_seconds: float | None
     untrusted_messages: int = 0
+    verified: bool = True  # False when a message it counts could not be checked (unverified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +144,7 @@ class CodeRecord:
     sent_at: datetime
     expires_at: datetime
     recorded_at: datetime
+    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker.domain import ReceivedTime
 from tracker.errors import InputError
 
 MAIL_SUFFIXES = frozenset({".eml", ".mbox", ".mbx", ".mbs"})
@@ -37,6 +39,8 @@ class RawMail:
     raw: bytes | None
     problem: str | None = None
     size: int = 0  # bytes of the source file this message accounts for (for progress bars)
+    # When the source says the message arrived: the message's time if its Date is unusable.
+    received: ReceivedTime | None = None
 
 
 def check_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -108,7 +112,8 @@ def _iter_maildir(folder: Path) -> Iterator[RawMail]:
             # A Maildir file's name changes with its flags (":2,S"); its unique part does not.
             unique = entry.name.split(":", 1)[0]
             raw, problem = _read_bytes(Path(entry.path))
-            yield RawMail(f"{folder}/{unique}", raw, problem, _size(entry.path))
+            received = maildir_received(entry.name) or file_received(entry.path)
+            yield RawMail(f"{folder}/{unique}", raw, problem, _size(entry.path), received)
 
 
 def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
@@ -126,7 +131,7 @@ def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
     if not explicit and path.suffix.lower() not in MAIL_SUFFIXES and not _sniff_mail(path):
         return  # a folder's non-mail files (images, notes) are not ours to complain about
     raw, problem = _read_bytes(path)
-    yield RawMail(str(path), raw, problem, _size(path))
+    yield RawMail(str(path), raw, problem, _size(path), file_received(path))
 
 
 def iter_mbox(path: Path) -> Iterator[RawMail]:
@@ -203,7 +208,38 @@ def _mbox_message(
     message = data[start:end]
     if b">From " in message:
         message = _QUOTED_FROM.sub(rb"\1", message)
-    return RawMail(source, message, None, size)
+    line_start = data.rfind(b"\n", max(0, start - 1024), max(0, start - 1)) + 1
+    received = mbox_received(data[line_start:start])
+    return RawMail(source, message, None, size, received)
+
+
+def mbox_received(line: bytes) -> ReceivedTime | None:
+    """Return the time on an mbox `From ` line ("From a@b Tue Sep 17 08:30:00 [+0000] 2024")."""
+    words = line.decode("ascii", "replace").split()
+    if len(words) < 6 or words[0] != "From":
+        return None
+    words = [w for w in words[2:] if not (w[:1] in "+-" and w[1:].isdigit())]
+    try:
+        at = datetime.strptime(" ".join(words[-5:]), "%a %b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    return ReceivedTime(at.replace(tzinfo=UTC), "mbox_from_line")
+
+
+def maildir_received(name: str) -> ReceivedTime | None:
+    """Return the delivery time a Maildir file name starts with ("1746861124.M2P4244.host")."""
+    seconds = name.split(".", 1)[0]
+    if not seconds.isdigit() or len(seconds) > 11:
+        return None
+    return ReceivedTime(datetime.fromtimestamp(int(seconds), UTC), "maildir_name")
+
+
+def file_received(path: str | Path) -> ReceivedTime | None:
+    """Return a file's modification time: the last resort for a message's time."""
+    try:
+        return ReceivedTime(datetime.fromtimestamp(os.stat(path).st_mtime, UTC), "file_mtime")
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def _too_large(size: int) -> str:

@@ -61,6 +61,8 @@ def parsed_to_dict(parsed: ParsedEmail, file: str) -> dict[str, Any]:
     """Return the `tracker parse --json` object of one file."""
     record: dict[str, Any] = {"file": file}
     record.update((name, _plain(getattr(parsed, name))) for name in PARSE_FIELDS)
+    if parsed.trust_reason and parsed.platform:
+        record["trust_reason"] = parsed.trust_reason
     if parsed.error:
         record["error"] = parsed.error
     return record
@@ -81,6 +83,7 @@ def code_to_dict(code: CodeRecord, *, now: datetime) -> dict[str, Any]:
         "sent_at": iso(code.sent_at),
         "expires_at": iso(code.expires_at),
         "expired": code.expires_at <= now,
+        "verified": code.verified,
     }
 
 
@@ -198,7 +201,14 @@ def report_text(
         if not group:
             continue
         columns = _STATE_COLUMNS[state]
-        rows = [(r.account, r.platform, *(cell[c](r) for c in columns)) for r in group]
+        rows = [
+            (
+                r.account if r.verified else f"{r.account} *",
+                r.platform,
+                *(cell[c](r) for c in columns),
+            )
+            for r in group
+        ]
         parts.append(f"{STATE_TITLES[state]} ({len(group)})\n")
         parts.append(table(("account", "platform", *columns), rows, max_width=REPORT_WIDTH))
         parts.append("\n")
@@ -212,6 +222,11 @@ def report_text(
         parts.append("Times are UTC.\n")
     elif zones:
         parts.append(f"Times are local ({', '.join(sorted(zones))}); --utc shows UTC.\n")
+    if not all(r.verified for r in reports):
+        parts.append(
+            "* unverified: counted from mail nobody could check (no verdict from your provider, "
+            "DKIM key unreachable); see SECURITY.md.\n"
+        )
     if untrusted:
         parts.append(
             f"Ignored {plural(untrusted, 'message')} that claimed to be Meta's "

@@ -8,11 +8,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tracker.domain import ReadMessage
+from tracker.dkimdns import default_txt_lookup
+from tracker.domain import ReadMessage, ReceivedTime
 from tracker.errors import ConfigError, MailboxConfigError, MailboxError, TrackerError
 from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import complete_scan, plan_scan
@@ -25,6 +26,7 @@ from tracker.ledger import (
 )
 from tracker.mailfiles import RawMail, iter_mail
 from tracker.parse import NOT_META, could_be_from_meta, is_from_meta, parse_email, unreadable
+from tracker.parse.dkim import TxtLookup
 from tracker.parse.mime import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
@@ -44,22 +46,39 @@ BATCH_SIZE = 500
 
 
 def read_message(
-    source: str, raw: bytes | None, problem: str | None = None, *, authserv_ids: Iterable[str] = ()
+    source: str,
+    raw: bytes | None,
+    problem: str | None = None,
+    *,
+    authserv_ids: Iterable[str] = (),
+    received: ReceivedTime | None = None,
+    dkim_lookup: TxtLookup | None = None,
 ) -> ReadMessage:
     """Return the parsed form of one message's bytes (or of the reason it could not be read).
 
     Mail whose From surely names no Meta domain is not parsed at all: the ledger keeps nothing
-    about it, not even that it was malformed.
+    about it, not even that it was malformed. Never raises: a message that breaks the parser
+    comes back as skipped, with the exception's type as its reason, so one poison mail cannot
+    stop an import, a sync or the daemon.
     """
     if raw is None:
         return ReadMessage(source, unreadable(problem or "cannot be read"), "")
-    if not could_be_from_meta(raw):
-        return ReadMessage(source, NOT_META, "")
-    parsed = parse_email(raw, authserv_ids=authserv_ids)
-    # Hashing is only needed for Meta mail without a Message-ID; skip it for everything else.
-    fingerprint = ""
-    if parsed.message_id is None and parsed.is_meta_flow:
-        fingerprint = hashlib.sha256(raw).hexdigest()
+    try:
+        if not could_be_from_meta(raw):
+            return ReadMessage(source, NOT_META, "")
+        parsed = parse_email(
+            raw,
+            authserv_ids=authserv_ids,
+            received=received,
+            dkim_lookup=dkim_lookup if dkim_lookup is not None else default_txt_lookup(),
+        )
+        # Hashing is only needed for Meta mail without a Message-ID; skip it for everything else.
+        fingerprint = ""
+        if parsed.message_id is None and parsed.is_meta_flow:
+            fingerprint = hashlib.sha256(raw).hexdigest()
+    except Exception as err:
+        log.warning("Skipped %s: the parser failed (%s)", source, type(err).__name__)
+        return ReadMessage(source, unreadable(f"cannot parse ({type(err).__name__})"), "")
     return ReadMessage(source, parsed, fingerprint)
 
 
@@ -74,7 +93,10 @@ def import_paths(
     totals = RecordCounts()
     authserv = tuple(authserv_ids)
     for batch in _batches(iter_mail(paths), BATCH_SIZE):
-        messages = [read_message(m.source, m.raw, m.problem, authserv_ids=authserv) for m in batch]
+        messages = [
+            read_message(m.source, m.raw, m.problem, authserv_ids=authserv, received=m.received)
+            for m in batch
+        ]
         totals.add(ledger.record_batch(messages))
         if on_progress:
             on_progress(sum(m.size for m in batch))
@@ -216,8 +238,14 @@ def sync_folder(
     def commit(
         bodies: dict[int, bytes], noted: Iterable[int], skips: Iterable[ReadMessage] = ()
     ) -> None:
+        arrived = _fetch_internaldates(connection, list(bodies))
         messages = [
-            read_message(source(uid), raw, authserv_ids=authserv)
+            read_message(
+                source(uid),
+                raw,
+                authserv_ids=authserv,
+                received=_internaldate(arrived.get(uid)),
+            )
             for uid, raw in sorted(bodies.items())
         ]
         messages += [
@@ -308,6 +336,20 @@ def sync_folder(
 
 def _unsettled_reason(reason: str) -> str:
     return f"not handed over by the server ({reason}); the next sync asks again"
+
+
+def _internaldate(at: datetime | None) -> ReceivedTime | None:
+    return ReceivedTime(at, "imap_internaldate") if at is not None else None
+
+
+def _fetch_internaldates(connection: MailboxSession, uids: list[int]) -> dict[int, datetime]:
+    """When the server received each message; {} when it will not say (the Date then decides)."""
+    if not uids:
+        return {}
+    try:
+        return connection.fetch_internaldates(uids)
+    except MailboxError:  # a lost connection shows up on the next command
+        return {}
 
 
 def _fetch_patiently(

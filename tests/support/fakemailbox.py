@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from types import TracebackType
 
 from tracker.config import MailboxSettings
@@ -44,6 +44,8 @@ class FakeServer:
     refuse_connects: int = 0  # the next n connects fail
     connects: int = 0
     body_fetches: list[int] = field(default_factory=list)
+    # Every message's INTERNALDATE (when the fake server received it).
+    arrived: datetime = field(default_factory=lambda: datetime(2024, 9, 12, 12, 0, tzinfo=UTC))
 
     def connect(self, mailbox: MailboxSettings) -> FakeSession:
         self.connects += 1
@@ -128,6 +130,10 @@ class FakeSession:
 
     def fetch_sizes(self, uids: Iterable[int]) -> dict[int, int]:
         return self._fetch(uids, set(), len)  # type: ignore[return-value]
+
+    def fetch_internaldates(self, uids: Iterable[int]) -> dict[int, datetime]:
+        arrived = self.server.arrived
+        return self._fetch(uids, set(), lambda raw: arrived)  # type: ignore[return-value]
 
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         uids = list(uids)

@@ -141,11 +141,23 @@ def ordinary_mail(
     return msg.as_bytes()
 
 
+def _delivery_time(raw: bytes) -> bytes:
+    """The separator line's time, as a mail program writes it: when the message arrived."""
+    from email.parser import BytesHeaderParser
+    from email.utils import parsedate_to_datetime
+
+    try:
+        sent = parsedate_to_datetime(str(BytesHeaderParser().parsebytes(raw)["Date"]))
+        return sent.astimezone(UTC).strftime("%a %b %d %H:%M:%S %Y").encode()
+    except (TypeError, ValueError, OverflowError):
+        return b"Thu Jan  1 00:00:00 2024"
+
+
 def write_mbox(path, messages: list[bytes]) -> None:  # type: ignore[no-untyped-def]
     """Write `messages` as an mboxrd file (">From " quoting for body lines)."""
     with open(path, "wb") as out:
         for raw in messages:
-            out.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2024\n")
+            out.write(b"From MAILER-DAEMON " + _delivery_time(raw) + b"\n")
             for line in raw.replace(b"\r\n", b"\n").splitlines(keepends=True):
                 if line.lstrip(b">").startswith(b"From "):
                     line = b">" + line

@@ -107,7 +107,9 @@ class Context:
                 log.warning("%s (ignored: this command does not need it)", err)
                 self._config_warned = True
             return authserv_ids_from_env() or ()
-        return tuple(settings.authserv_ids) if settings else ()
+        if settings is None:  # no config file: TRACKER_AUTHSERV_IDS still counts
+            return authserv_ids_from_env() or ()
+        return tuple(settings.authserv_ids)
 
 
 pass_context = click.make_pass_decorator(Context)

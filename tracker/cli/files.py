@@ -21,6 +21,8 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
     Example:
       tracker parse ~/Downloads/facebook-notice.eml --json
     """
+    from tracker.dkimdns import default_txt_lookup
+    from tracker.mailfiles import file_received
     from tracker.parse import parse_email
     from tracker.render import json_lines, parsed_text, parsed_to_dict
 
@@ -40,7 +42,13 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"tracker: {file}: {err.strerror or err}", err=True)
             failed = True
             continue
-        record = parsed_to_dict(parse_email(raw, authserv_ids=authserv), str(file))
+        parsed = parse_email(
+            raw,
+            authserv_ids=authserv,
+            received=file_received(file),
+            dkim_lookup=default_txt_lookup(),
+        )
+        record = parsed_to_dict(parsed, str(file))
         if as_json:
             click.echo(json_lines([record]), nl=False)
         else:

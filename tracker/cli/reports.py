@@ -88,6 +88,12 @@ def stats(obj: Context, as_json: bool) -> None:
 )
 @json_option("Print the code with its details as JSON.")
 @click.option(
+    "--unverified",
+    "include_unverified",
+    is_flag=True,
+    help="Also print a code whose sender nobody could verify (see SECURITY.md).",
+)
+@click.option(
     "--wait",
     "wait_seconds",
     type=click.FloatRange(min=0),
@@ -108,6 +114,7 @@ def code(
     include_expired: bool,
     include_login: bool,
     as_json: bool,
+    include_unverified: bool,
     wait_seconds: float | None,
     any_code: bool,
 ) -> None:
@@ -136,6 +143,7 @@ def code(
             platform=platform,
             purposes=purposes,
             include_expired=include_expired,
+            include_unverified=include_unverified,
             recorded_after=started if fresh_only else None,
             now=datetime.now(UTC),
         )

@@ -21,7 +21,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -500,6 +500,14 @@ class MailboxConnection:
     def fetch_sizes(self, uids: Iterable[int]) -> dict[int, int]:
         """The size in bytes (RFC822.SIZE) of each message, by UID, without fetching it."""
         return self._fetch(uids, "RFC822.SIZE", SIZE_BATCH, int)
+
+    def fetch_internaldates(self, uids: Iterable[int]) -> dict[int, datetime]:
+        """When the server received each message (INTERNALDATE), in UTC, by UID."""
+        dates = self._fetch(uids, "INTERNALDATE", HEADER_BATCH, datetime)
+        # imapclient gives local time without a zone (its normalise_times default).
+        return {
+            uid: (d if d.tzinfo else d.astimezone()).astimezone(UTC) for uid, d in dates.items()
+        }
 
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         """The full raw message of each UID (BODY.PEEK[]: \\Seen is never set)."""

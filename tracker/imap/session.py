@@ -8,7 +8,7 @@ runs in milliseconds. The Dovecot tests remain the proof that the real session d
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol
 
@@ -59,6 +59,10 @@ class MailboxSession(Protocol):
 
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         """Whole messages by UID; a UID the server left out is missing."""
+        ...
+
+    def fetch_internaldates(self, uids: Iterable[int]) -> dict[int, datetime]:
+        """When the server received each message (INTERNALDATE, UTC) by UID."""
         ...
 
     def idle(

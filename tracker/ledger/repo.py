@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -102,7 +102,17 @@ class Ledger:
         try:
             with self.engine.begin() as conn:
                 for message in messages:
-                    self._record_one(conn, message, now, counts)
+                    try:
+                        row = _message_row(message, now)
+                    except Exception as err:  # one message's values must not cost the batch
+                        row = None
+                        message = replace(
+                            message,
+                            parsed=replace(
+                                message.parsed, error=f"cannot record ({type(err).__name__})"
+                            ),
+                        )
+                    self._record_one(conn, message, row, now, counts)
                 if checkpoint is not None:
                     self._save_checkpoint(conn, checkpoint, now)
                 self._wipe_old_codes(conn, now)
@@ -113,7 +123,12 @@ class Ledger:
         return counts
 
     def _record_one(
-        self, conn: Connection, message: ReadMessage, now: datetime, counts: RecordCounts
+        self,
+        conn: Connection,
+        message: ReadMessage,
+        row: dict[str, object] | None,
+        now: datetime,
+        counts: RecordCounts,
     ) -> None:
         parsed = message.parsed
         if parsed.error is None and not parsed.is_meta_flow:
@@ -130,32 +145,12 @@ class Ledger:
             else:
                 counts.duplicate += 1
             return
-        account_id = None
+        assert row is not None  # _message_row gives one for every message without an error
         # Only trusted objection-flow mail reveals an account; a login code or a forgery doesn't.
         if parsed.trusted and parsed.account and parsed.platform and parsed.code_purpose != "login":
-            account_id = self._ensure_account(conn, parsed.account, parsed.platform, "mail", now)
-        expires_at = None
-        if parsed.code is not None:
-            validity = (
-                timedelta(minutes=parsed.code_valid_minutes)
-                if parsed.code_valid_minutes
-                else DEFAULT_CODE_VALIDITY
+            row["account_id"] = self._ensure_account(
+                conn, parsed.account, parsed.platform, "mail", now
             )
-            expires_at = parsed.sent_at + validity
-        row = {
-            "message_key": message.message_key,
-            "account_id": account_id,
-            "recipient": parsed.account,
-            "kind": parsed.kind,
-            "platform": parsed.platform,
-            "sent_at": parsed.sent_at,
-            "trusted": parsed.trusted,
-            "code": parsed.code,
-            "code_purpose": parsed.code_purpose,
-            "code_expires_at": expires_at,
-            "source": message.source,
-            "recorded_at": now,
-        }
         if self._insert_ignoring_duplicates(conn, _message, row):
             counts.new += 1
         else:
@@ -261,9 +256,16 @@ class Ledger:
                 )
             ).all()
             events = _trusted_account_events(conn)
-        return [
+            unverified = _accounts_with_unverified_mail(conn)
+        lifecycles = [
             report_account(address, platform, events.get(account_id, ()))
             for account_id, address, platform in accounts
+        ]
+        if not unverified:
+            return lifecycles
+        return [
+            (replace(report, verified=False), life) if account_id in unverified else (report, life)
+            for (report, life), (account_id, _, _) in zip(lifecycles, accounts, strict=True)
         ]
 
     def account_reports(self) -> list[AccountReport]:
@@ -284,12 +286,14 @@ class Ledger:
         platform: str | None = None,
         purposes: Sequence[str] = ("objection",),
         include_expired: bool = False,
+        include_unverified: bool = False,
         recorded_after: datetime | None = None,
         now: datetime | None = None,
     ) -> CodeRecord | None:
         """Return the newest code matching the filters, or None.
 
-        Unless `include_expired`, the code must still be within the validity its mail stated.
+        Unless `include_expired`, the code must still be within the validity its mail stated;
+        unless `include_unverified`, its sender must have been verified (SECURITY.md).
         """
         now = now or datetime.now(UTC)
         query = (
@@ -301,6 +305,7 @@ class Ledger:
                 _message.c.sent_at,
                 _message.c.code_expires_at,
                 _message.c.recorded_at,
+                _message.c.verified,
             )
             .where(
                 _message.c.code.is_not(None),
@@ -317,6 +322,8 @@ class Ledger:
             query = query.where(_message.c.platform == platform)
         if not include_expired:
             query = query.where(_message.c.code_expires_at > now)
+        if not include_unverified:
+            query = query.where(_message.c.verified.is_(True))
         if recorded_after is not None:
             query = query.where(_message.c.recorded_at > recorded_after)
         with self.engine.connect() as conn:
@@ -331,6 +338,7 @@ class Ledger:
             sent_at=_utc(row.sent_at),
             expires_at=_utc(row.code_expires_at),
             recorded_at=_utc(row.recorded_at),
+            verified=bool(row.verified),
         )
 
     def skipped(self) -> list[tuple[str, str]]:
@@ -359,6 +367,52 @@ class Ledger:
                 skipped=count(_skipped),
                 codes_held=count(_message, _message.c.code.is_not(None)),
             )
+
+
+def _accounts_with_unverified_mail(conn: Connection) -> set[int]:
+    """Return the ids of accounts that a message nobody could verify counts for."""
+    return set(
+        conn.execute(
+            select(_message.c.account_id)
+            .where(
+                _message.c.account_id.is_not(None),
+                _message.c.trusted.is_(True),
+                _message.c.verified.is_(False),
+            )
+            .distinct()
+        ).scalars()
+    )
+
+
+def _message_row(message: ReadMessage, now: datetime) -> dict[str, object] | None:
+    """Return the message table row for `message`, None if it is skipped or ignored."""
+    parsed = message.parsed
+    if parsed.error is not None or parsed.sent_at is None or not parsed.is_meta_flow:
+        return None
+    expires_at = None
+    if parsed.code is not None:
+        validity = (
+            timedelta(minutes=parsed.code_valid_minutes)
+            if parsed.code_valid_minutes
+            else DEFAULT_CODE_VALIDITY
+        )
+        expires_at = parsed.sent_at + validity
+    return {
+        "message_key": message.message_key,
+        "account_id": None,
+        "recipient": parsed.account,
+        "kind": parsed.kind,
+        "platform": parsed.platform,
+        "sent_at": parsed.sent_at,
+        "trusted": parsed.trusted,
+        "verified": parsed.verified,
+        "sent_at_source": parsed.sent_at_source or "date",
+        "code": parsed.code,
+        "code_purpose": parsed.code_purpose,
+        "code_expires_at": expires_at,
+        "source": message.source,
+        "recorded_at": now,
+    }
 
 
 def _trusted_account_events(conn: Connection) -> dict[int, list[LifecycleEvent]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 
@@ -40,6 +41,10 @@ class Message(SQLModel, table=True):
     platform: str | None
     sent_at: datetime
     trusted: bool
+    # False when nobody could check the sender (no provider verdict, DKIM key unreachable).
+    verified: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    # Where sent_at came from: "date", or the source's received time when the Date was unusable.
+    sent_at_source: str = Field(default="date", sa_column_kwargs={"server_default": "date"})
     code: str | None = None  # wiped once the retention period is over
     code_purpose: str | None = None
     code_expires_at: datetime | None = None

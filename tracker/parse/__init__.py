@@ -7,16 +7,19 @@ from collections.abc import Iterable
 from dataclasses import replace
 from itertools import islice
 
-from tracker.domain import CodePurpose, ParsedEmail, Platform
+from tracker.domain import CodePurpose, ParsedEmail, Platform, ReceivedTime
 from tracker.parse.classify import (
-    classify_authentication,
     classify_kind,
     is_objection_related,
     platform_of_domain,
     refine_platform,
 )
 from tracker.parse.codes import extract_code, extract_validity_minutes
+from tracker.parse.dates import settle_sent_at
+from tracker.parse.dkim import TxtLookup, verify_dkim
 from tracker.parse.mime import Headers, MalformedMail, read_body, read_headers
+from tracker.parse.quoting import quotes_people
+from tracker.parse.trust import Verdict, judge_verdict
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -64,11 +67,23 @@ def is_from_meta(header_bytes: bytes) -> bool:
         return True
 
 
-def parse_email(raw: bytes, *, authserv_ids: Iterable[str] = ()) -> ParsedEmail:
+def parse_email(
+    raw: bytes,
+    *,
+    authserv_ids: Iterable[str] = (),
+    received: ReceivedTime | None = None,
+    dkim_lookup: TxtLookup | None = None,
+) -> ParsedEmail:
     """Return what `raw` is; a malformed message comes back with `error` set, never raises.
 
+    `received` is when the mail source says the message arrived (IMAP INTERNALDATE, the mbox
+    `From ` line, a Maildir name, a file's mtime): the message's time when its Date is
+    missing or cannot be right. `dkim_lookup` fetches DKIM keys for mail that carries no
+    provider verdict; without one, such mail is at best `unverified`.
+
     Mail that is not from one of Meta's sending domains is classified from its headers alone,
-    which keeps a big mailbox cheap to scan: its body is never decoded.
+    which keeps a big mailbox cheap to scan: its body is never decoded, and nothing about it
+    is an error (the ledger keeps nothing about other mail, not even that it was malformed).
     """
     try:
         headers = read_headers(raw)
@@ -77,37 +92,65 @@ def parse_email(raw: bytes, *, authserv_ids: Iterable[str] = ()) -> ParsedEmail:
     except Exception as err:  # the header parser should not fail; one bad mail must not stop a run
         return unreadable(f"unreadable headers ({type(err).__name__})")
 
-    account = headers.to_addresses[0] if headers.to_addresses else headers.delivered_to
     domain_platform = platform_of_domain(headers.from_domain)
+    if headers.received_at is not None and (received is None or received.source == "file_mtime"):
+        # The receiving server's own stamp beats a file's mtime (the time it was copied).
+        received = ReceivedTime(headers.received_at, "received_header")
+    sent_at, time_source, date_problem = settle_sent_at(
+        headers.sent_at, headers.date_problem, received
+    )
+    account = headers.to_addresses[0] if headers.to_addresses else headers.delivered_to
     base = ParsedEmail(
         kind="other",
         platform=None,
         account=account,
         code=None,
-        sent_at=headers.sent_at,
+        sent_at=sent_at,
         message_id=headers.message_id,
         trusted=False,
-        error=headers.date_problem,
+        verified=False,
+        sent_at_source=time_source,
     )
     if domain_platform is None:
         return base
-
-    trusted = classify_authentication(headers.authentication_results, authserv_ids=authserv_ids)
+    base = _with(base, platform=domain_platform, error=date_problem)
+    verdict = _judge(raw, headers, authserv_ids=authserv_ids, dkim_lookup=dkim_lookup)
+    base = _with(
+        base,
+        trusted=verdict.trust in ("trusted", "unverified"),
+        verified=verdict.trust == "trusted",
+        trust_reason=verdict.reason,
+    )
     try:
-        return _parse_meta_body(raw, base, headers, domain_platform, trusted=trusted)
+        return _parse_meta_body(raw, base, headers, domain_platform, trusted=base.trusted)
     except MalformedMail as err:
-        return _with(base, platform=domain_platform, trusted=trusted, error=str(err))
+        return _with(base, error=str(err))
     except RecursionError:
-        return _with(
-            base, platform=domain_platform, trusted=trusted, error="nested too deeply to read"
-        )
+        return _with(base, error="nested too deeply to read")
     except Exception as err:  # one bad mail must not stop a run
-        return _with(
-            base,
-            platform=domain_platform,
-            trusted=trusted,
-            error=f"cannot decode the body ({type(err).__name__})",
+        return _with(base, error=f"cannot decode the body ({type(err).__name__})")
+
+
+def _judge(
+    raw: bytes,
+    headers: Headers,
+    *,
+    authserv_ids: Iterable[str],
+    dkim_lookup: TxtLookup | None,
+) -> Verdict:
+    """Return who sent the mail: the provider's verdict, else our own DKIM check."""
+    from_domain = headers.from_domain or ""
+    if headers.structure_problem:
+        return Verdict("untrusted", headers.structure_problem)
+    try:
+        verdict = judge_verdict(
+            headers.authentication_results, from_domain, authserv_ids=authserv_ids
         )
+        if verdict.trust is None:
+            verdict = verify_dkim(raw, from_domain, lookup=dkim_lookup)
+    except Exception as err:  # a verdict nobody can read proves nothing
+        return Verdict("untrusted", f"cannot read the verdict ({type(err).__name__})")
+    return verdict
 
 
 def _parse_meta_body(
@@ -125,7 +168,22 @@ def _parse_meta_body(
     return parsed
 
 
+# Runs of word characters (and the dots, commas, pluses and hyphens that join them in numbers,
+# addresses and amounts) longer than any word, code or address: the code patterns scan a run
+# once per position where it could start, so a 60,000-digit run cost minutes. Cutting a run to
+# MAX_RUN keeps every match (a code is at most 8 digits with no word character beside it; a run
+# this long is no code, date or amount either way) and bounds each scan.
+MAX_RUN = 64
+_LONG_RUN = re.compile(rf"[\w.,+-]{{{MAX_RUN + 1}}}[\w.,+-]+")
+
+
+def squash_runs(text: str) -> str:
+    """Return `text` with every run of word characters cut to MAX_RUN + 1 characters."""
+    return _LONG_RUN.sub(lambda m: m.group(0)[: MAX_RUN + 1], text)
+
+
 def _bounded(text: str) -> str:
+    text = squash_runs(text)
     if len(text) > MAX_TEXT_CHARS:
         raise MalformedMail(
             f"text too long for a Meta notification ({len(text) // 1024} KiB of text, "
@@ -141,6 +199,9 @@ def _bounded(text: str) -> str:
 def _classify_meta_mail(
     base: ParsedEmail, headers: Headers, text: str, domain_platform: Platform, *, trusted: bool
 ) -> ParsedEmail:
+    headers = replace(headers, subject=squash_runs(headers.subject))
+    if quotes_people(headers.subject, text):  # what a person wrote is never Meta's decision
+        return _with(base, platform=domain_platform, trusted=trusted)
     code = extract_code(headers.subject, text)
     kind = classify_kind(headers.subject, text, has_code=code is not None)
     platform = refine_platform(domain_platform, headers.subject, text)
@@ -173,6 +234,7 @@ NOT_META = ParsedEmail(
     sent_at=None,
     message_id=None,
     trusted=False,
+    verified=False,
 )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import re._parser as _sre_parser  # CPython's regex parser, to bound a pattern's first characters
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,29 +28,6 @@ def platform_of_domain(domain: str | None) -> Platform | None:
         if domain == base or domain.endswith("." + base):
             return platform
     return None
-
-
-_AUTH_FAILURE = re.compile(r"(?i)\b(dkim|dmarc)\s*=\s*(fail|permerror|softfail)\b")
-
-
-def classify_authentication(
-    authentication_results: Iterable[str], *, authserv_ids: Iterable[str] = ()
-) -> bool:
-    """Return False if the receiving provider's verdict says DKIM or DMARC failed.
-
-    The provider adds its header on top, so the topmost one is its verdict; anything below could
-    have been written by the sender. With `authserv_ids`, the topmost header from one of those
-    servers is used instead, and a mail without one is not trusted.
-    """
-    headers = list(authentication_results)
-    wanted = {a.lower() for a in authserv_ids}
-    if wanted:
-        headers = [h for h in headers if h.split(";", 1)[0].strip().lower() in wanted]
-        if not headers:
-            return False
-    if not headers:
-        return True
-    return _AUTH_FAILURE.search(headers[0]) is None
 
 
 @dataclass(frozen=True, slots=True)

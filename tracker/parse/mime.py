@@ -17,6 +17,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from tracker.parse.headerguard import header_block_problem
 from tracker.parse.html import html_to_text
 
 # Bounds on the work one message may cost. A Meta notification is a few kilobytes of text in a
@@ -26,6 +27,8 @@ from tracker.parse.html import html_to_text
 MAX_HEADER_BYTES = 256 * 1024  # the header block, before any header is parsed
 MAX_HEADER_FIELDS = 1000  # header fields (Received chains of real mail stay far below)
 MAX_DECODED_HEADER_CHARS = 8 * 1024  # a Subject longer than this is not RFC 2047-decoded
+# The Subject the rules see, at most: Meta's are one line; the rules' cost grows with it.
+MAX_SUBJECT_CHARS = 1024
 MAX_BODY_BYTES = 5 * 1024 * 1024  # the whole message, before mail-parser decodes it
 # mail-parser decodes every header, in more than linear time: a Meta mail's header block is
 # held to a tighter bound than the one every mail gets.
@@ -33,6 +36,13 @@ MAX_META_HEADER_BYTES = 64 * 1024
 MAX_MULTIPARTS = 40  # multipart declarations (an upper bound on nesting depth)
 MAX_PARTS = 500  # boundary lines (an upper bound on the number of MIME parts)
 MAX_HTML_CHARS = 1024 * 1024  # HTML, before the HTML parser sees it
+# Lines in the whole message: the MIME parser keeps one object per line, so 5 MiB of empty
+# lines cost half a gigabyte. A 5 MiB base64 attachment has about 70,000.
+MAX_LINES = 100_000
+# One header field of a Meta mail, and one MIME part's header block: the standard library's
+# parameter parser is quadratic (a 200 KB parameter took minutes). Real ones are under 2 KiB.
+MAX_FIELD_BYTES = 8 * 1024
+MAX_PART_HEADER_BYTES = 8 * 1024
 
 # mail-parser logs a warning for every part type it does not handle; with no handler of its
 # own, Python's last-resort handler would print them on the user's terminal.
@@ -48,6 +58,8 @@ _BARE_CR = re.compile(rb"\r(?!\n)")
 _FIELD_START = re.compile(rb"(?m)^[^ \t\r\n]")
 _BOUNDARY_PARAM = re.compile(rb"(?i)\bboundary\*?[0-9]*\*?[ \t]*=")
 _DELIMITER_LINE = re.compile(rb"(?m)^--")
+_BOUNDARY_VALUE = re.compile(rb'(?i)\bboundary\*?[ \t]*=[ \t]*"?([^"\s;]{1,200})')
+_FIELD_SPLIT = re.compile(rb"\n(?=[^ \t\r\n])")
 _header_parser = BytesHeaderParser(policy=policy.compat32)
 
 
@@ -67,6 +79,10 @@ class Headers:
     date_problem: str | None
     message_id: str | None
     authentication_results: tuple[str, ...]
+    # When the topmost Received line says the mail arrived (the receiving server's clock).
+    received_at: datetime | None = None
+    # Why the header block cannot be trusted (read two ways, a field repeated), or None.
+    structure_problem: str | None = None
 
     @property
     def from_domain(self) -> str | None:
@@ -132,13 +148,15 @@ def read_headers(raw: bytes) -> Headers:
         from_addresses=_from_addresses(message),
         to_addresses=_addresses(message, "To"),
         delivered_to=next(iter(_addresses(message, "Delivered-To")), None),
-        subject=_decoded(message.get("Subject")),
+        subject=_decoded(message.get("Subject"))[:MAX_SUBJECT_CHARS],
         sent_at=sent_at,
         date_problem=date_problem,
         message_id=_message_id(message.get("Message-ID")),
         authentication_results=tuple(
             _unfold(str(value)) for value in message.get_all("Authentication-Results") or ()
         ),
+        received_at=_received_at(message),
+        structure_problem=header_block_problem(block, message.keys()),
     )
 
 
@@ -194,6 +212,42 @@ def check_body_bounds(raw: bytes) -> None:
         raise MalformedMail(
             f"too many MIME parts ({delimiters} boundary lines, at most {MAX_PARTS})"
         )
+    lines = raw.count(b"\n")
+    if lines > MAX_LINES:
+        raise MalformedMail(
+            f"too many lines for a Meta notification ({lines}, at most {MAX_LINES})"
+        )
+    block = _header_block(raw)
+    for field in _FIELD_SPLIT.split(block):
+        if len(field) > MAX_FIELD_BYTES:
+            name = field.split(b":", 1)[0][:40].decode("ascii", "replace")
+            raise MalformedMail(
+                f"header field {name} too long ({len(field) // 1024} KiB, "
+                f"at most {MAX_FIELD_BYTES // 1024} KiB)"
+            )
+    # Each declared boundary's part headers (read only up to the cap: a boundary whose part
+    # header does not end within it is refused). Other lines starting "--" are body text.
+    boundaries = tuple({b"--" + m.group(1) for m in _BOUNDARY_VALUE.finditer(raw)})[
+        : MAX_MULTIPARTS + 1
+    ]
+    for delimiter in _DELIMITER_LINE.finditer(raw, len(block)) if boundaries else ():
+        start = delimiter.start()
+        if not raw.startswith(boundaries, start):
+            continue
+        line_end = raw.find(b"\n", start, start + MAX_PART_HEADER_BYTES)
+        if line_end < 0:
+            continue  # the boundary line runs to the end: no part header follows it
+        if raw[start + 2 : line_end].rstrip(b"\r \t").endswith(b"--"):
+            continue  # a closing delimiter: no part header follows
+        window = raw[line_end + 1 : line_end + 2 + MAX_PART_HEADER_BYTES]
+        if (
+            b"\n\n" not in window
+            and b"\n\r\n" not in window
+            and len(window) > MAX_PART_HEADER_BYTES
+        ):
+            raise MalformedMail(
+                f"MIME part header too large (more than {MAX_PART_HEADER_BYTES // 1024} KiB)"
+            )
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -271,6 +325,24 @@ def _message_id(value: object) -> str | None:
     if match:
         return match.group(1)
     return text.strip("<>") or None
+
+
+def _received_at(message: Message) -> datetime | None:
+    value = message.get("Received")
+    if value is None:
+        return None
+    text = _unfold(str(value)[:4096])
+    if ";" not in text:
+        return None
+    try:
+        received = parsedate_to_datetime(text.rpartition(";")[2].strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if received is None:
+        return None
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    return received.astimezone(UTC)
 
 
 def _read_date(message: Message) -> tuple[datetime | None, str | None]:
