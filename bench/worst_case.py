@@ -21,26 +21,62 @@ ANNA = "anna@example.org"
 def _meta(body_extra: str = "", subject: str | None = None) -> bytes:
     raw = meta_mail("code", account=ANNA, code="418207", html=False)
     if subject is not None:
-        raw = raw.replace(b"Subject: Confirm your objection request", b"Subject: " + subject.encode())
+        raw = raw.replace(
+            b"Subject: Confirm your objection request", b"Subject: " + subject.encode()
+        )
     return raw.replace(b"This code expires", body_extra.encode() + b" This code expires")
 
 
-def _mime_with_param(size: int) -> bytes:
+def _head() -> bytes:
+    """The Meta mail's header block without its MIME fields (the case adds its own)."""
     head = _meta().split(b"\n\n", 1)[0]
-    head = b"\n".join(l for l in head.split(b"\n") if not l.lower().startswith((b"content-", b"mime-")))
+    return b"\n".join(
+        line for line in head.split(b"\n") if not line.lower().startswith((b"content-", b"mime-"))
+    )
+
+
+def _top_param(size: int) -> bytes:
+    return (
+        _head()
+        + b'\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8; name="'
+        + b"x" * size
+        + b'"\n\nYour code is 418207\n'
+    )
+
+
+def _many_verdicts(count: int, size: int) -> bytes:
+    filler = b"; ".join(b"dkim=pass header.d=facebookmail.com" for _ in range(size // 40))
+    extra = b"".join(
+        b"Authentication-Results: mx.example.org; " + filler + b"\n" for _ in range(count)
+    )
+    return extra + _meta()
+
+
+def _html_divs(count: int) -> bytes:
+    html = b"<div>" * count + b"Your code is 418207" + b"</div>" * count
+    return _head() + b"\nMIME-Version: 1.0\nContent-Type: text/html\n\n" + html
+
+
+def _mime_with_param(size: int) -> bytes:
+    head = _head()
     param = b"x" * size
     return (
         head
         + b'\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\n'
-        + b'Content-Type: text/plain; charset=utf-8; name="' + param + b'"\n\n'
+        + b'Content-Type: text/plain; charset=utf-8; name="'
+        + param
+        + b'"\n\n'
         + b"Your code is 418207\n--b--\n"
     )
 
 
 def _base64_blank_lines(size: int) -> bytes:
-    head = _meta().split(b"\n\n", 1)[0]
-    head = b"\n".join(l for l in head.split(b"\n") if not l.lower().startswith((b"content-", b"mime-")))
-    return head + b"\nMIME-Version: 1.0\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + b"\n" * size
+    head = _head()
+    return (
+        head
+        + b"\nMIME-Version: 1.0\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+        + b"\n" * size
+    )
 
 
 CASES: dict[str, Callable[[], bytes]] = {
@@ -55,12 +91,19 @@ CASES: dict[str, Callable[[], bytes]] = {
     "digit groups '123 ' x 15,000": lambda: _meta("code " + "123 " * 15_000),
     "'code 1234 ' x 6,000": lambda: _meta("code 1234 " * 6_000),
     "nested multipart x 40": lambda: _nested(40),
+    "'a.a.a.' x 30,000": lambda: _meta("code " + "a." * 30_000),
+    "' .' x 30,000": lambda: _meta("code" + " ." * 30_000),
+    "Subject of 8,000 digits (under the cap)": lambda: _meta(subject="code " + "1" * 8_000),
+    "8 KB parameter in a part (under the cap)": lambda: _mime_with_param(8_000),
+    "8 KB top-level parameter (under the cap)": lambda: _top_param(8_000),
+    "99,000 empty lines in base64 (under the cap)": lambda: _base64_blank_lines(99_000),
+    "30 verdicts of 7 KB each": lambda: _many_verdicts(30, 7_000),
+    "HTML: 60,000 nested divs": lambda: _html_divs(60_000),
 }
 
 
 def _nested(depth: int) -> bytes:
-    head = _meta().split(b"\n\n", 1)[0]
-    head = b"\n".join(l for l in head.split(b"\n") if not l.lower().startswith((b"content-", b"mime-")))
+    head = _head()
     body = b"Content-Type: text/plain\n\nYour code is 418207\n"
     for i in range(depth):
         body = (
@@ -99,13 +142,17 @@ def main() -> None:
         raw = make()
         result = measure(raw)
         cpu, mem = float(result["cpu"]), int(result["mem_kib"]) / 1024  # type: ignore[arg-type]
-        print(f"{name:40} {len(raw) / 1024:8.0f} KiB  {cpu:7.3f} s  {mem:7.1f} MiB  "
-              f"{result['kind']} {result['error'] or ''}")
+        print(
+            f"{name:40} {len(raw) / 1024:8.0f} KiB  {cpu:7.3f} s  {mem:7.1f} MiB  "
+            f"{result['kind']} {result['error'] or ''}"
+        )
         if not name.startswith("baseline"):
             worst_cpu = max(worst_cpu, (name, cpu), key=lambda x: x[1])
             worst_mem = max(worst_mem, (name, mem), key=lambda x: x[1])
-    print(f"worst CPU: {worst_cpu[1]:.3f} s ({worst_cpu[0]}); "
-          f"worst memory: {worst_mem[1]:.1f} MiB above the message ({worst_mem[0]})")
+    print(
+        f"worst CPU: {worst_cpu[1]:.3f} s ({worst_cpu[0]}); "
+        f"worst memory: {worst_mem[1]:.1f} MiB above the message ({worst_mem[0]})"
+    )
 
 
 if __name__ == "__main__":

@@ -170,16 +170,21 @@ def _parse_meta_body(
 
 # Runs of word characters (and the dots, commas, pluses and hyphens that join them in numbers,
 # addresses and amounts) longer than any word, code or address: the code patterns scan a run
-# once per position where it could start, so a 60,000-digit run cost minutes. Cutting a run to
-# MAX_RUN keeps every match (a code is at most 8 digits with no word character beside it; a run
-# this long is no code, date or amount either way) and bounds each scan.
+# once per position where it could start, so a 60,000-digit run cost minutes. Everything after
+# a run's first MAX_RUN + 1 characters becomes FILLER, which no pattern matches and which
+# keeps every offset (the code's distance to its context word is counted in characters). A
+# code can only start where a run starts, so the cut changes no code and no kind; a property
+# test (tests/test_fences.py) holds it to that.
 MAX_RUN = 64
+FILLER = "\u00a4"  # not a word character, a space, a digit separator or a sentence end
 _LONG_RUN = re.compile(rf"[\w.,+-]{{{MAX_RUN + 1}}}[\w.,+-]+")
 
 
 def squash_runs(text: str) -> str:
-    """Return `text` with every run of word characters cut to MAX_RUN + 1 characters."""
-    return _LONG_RUN.sub(lambda m: m.group(0)[: MAX_RUN + 1], text)
+    """Return `text` with each run of word characters cut after MAX_RUN + 1 of them."""
+    return _LONG_RUN.sub(
+        lambda m: m.group(0)[: MAX_RUN + 1] + FILLER * (len(m.group(0)) - MAX_RUN - 1), text
+    )
 
 
 def _bounded(text: str) -> str:

@@ -9,12 +9,16 @@ objection is honoured" and must not count as an approval.
 from __future__ import annotations
 
 import re
-import re._parser as _sre_parser  # CPython's regex parser, to bound a pattern's first characters
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from tracker.domain import META_BASE_DOMAINS, META_EXACT_DOMAINS, Kind, Platform
+
+try:  # CPython's regex parser, to bound a pattern's first characters; private, so guarded:
+    import re._parser as _sre_parser  # a renamed module costs the lookahead's speed, nothing else
+except ImportError:  # pragma: no cover - only on a Python that moved it
+    _sre_parser = None  # type: ignore[assignment]
 
 
 def platform_of_domain(domain: str | None) -> Platform | None:
@@ -180,7 +184,7 @@ def _compile_with_first_chars(pattern: str) -> re.Pattern[str]:
     the parsed pattern, and a pattern whose first character cannot be bounded is left alone.
     """
     try:
-        first = _first_chars(pattern)
+        first = _first_chars(pattern) if _sre_parser is not None else None
     except Exception:  # the regex parser is CPython-internal: if it ever changes, lose only speed
         first = None
     if not first:
