@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from tests.mailfactory import meta_mail
+from tests.support.mailfactory import meta_mail
 
 ANNA = "anna@example.org"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mailfactory import meta_mail
+from tests.support.mailfactory import meta_mail
 from tracker.domain import ParsedEmail, ReceivedTime
 from tracker.parse import parse_email
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import dkim
 import pytest
 
-from tests.dnsserver import free_udp_port, running_dnsmasq
-from tests.mailfactory import meta_mail
+from tests.support.dnsserver import free_udp_port, running_dnsmasq
+from tests.support.mailfactory import meta_mail
 from tracker.dkimdns import make_txt_lookup
 from tracker.parse import parse_email
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import tracker.sync
-from tests.imapconfig import eventually
-from tests.mailfactory import meta_mail, write_mbox
+from tests.support.imapconfig import eventually
+from tests.support.mailfactory import meta_mail, write_mbox
 from tracker.domain import ParsedEmail, ReadMessage
 from tracker.ledger import Ledger
 
