@@ -3,7 +3,8 @@
 Each hostile message is parsed in a fresh child process (so one message's peak memory is not
 hidden by another's), after the parser's imports are done; the child reports the CPU time of
 `parse_email` and its peak RSS growth. A plain Meta notification is measured the same way, as
-the baseline. Run by hand: `.venv/bin/python -m bench.worst_case` (README, "Bounded cost").
+the baseline. Run by hand: `.venv/bin/python -m bench.worst_case` (README, "Bounded cost");
+`--hostile` adds tests/test_hostile.py's shapes; `--fuzz N` parses N mails drawn from the property tests' hostile strategy and reports the worst.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "8 KB parameter in a part (under the cap)": lambda: _mime_with_param(8_000),
     "8 KB top-level parameter (under the cap)": lambda: _top_param(8_000),
     "99,000 empty lines in base64 (under the cap)": lambda: _base64_blank_lines(99_000),
-    "30 verdicts of 7 KB each": lambda: _many_verdicts(30, 7_000),
+    "19 verdicts of 4 KB each": lambda: _many_verdicts(19, 4_000),
+    "4 verdicts of 4 KB each (under the cap)": lambda: _many_verdicts(3, 4_000),
     "HTML: 60,000 nested divs": lambda: _html_divs(60_000),
 }
 
@@ -136,7 +138,50 @@ def measure(raw: bytes) -> dict[str, object]:
     return json.loads(out)
 
 
+def fuzz(count: int) -> None:
+    """Parse `count` mails drawn from the property tests' hostile strategy; report the worst."""
+    import time
+    import warnings
+
+    from hypothesis.errors import NonInteractiveExampleWarning
+
+    from tests.support.hostile import hostile_mails
+    from tracker.parse import parse_email
+
+    warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+    strategy = hostile_mails()
+    parse_email(_meta())  # imports and first-use costs are not a message's
+    worst = (0.0, b"")
+    for _ in range(count):
+        raw = strategy.example()
+        start = time.process_time()
+        parse_email(raw)
+        cpu = time.process_time() - start
+        worst = max(worst, (cpu, raw), key=lambda w: w[0])
+    again = measure(worst[1])
+    print(
+        f"fuzz: {count} hostile mails; the slowest ({len(worst[1]) / 1024:.0f} KiB) took "
+        f"{float(again['cpu']):.3f} s CPU and {int(again['mem_kib']) / 1024:.1f} MiB "  # type: ignore[arg-type]
+        f"in a fresh process ({again['kind']}, {again['error'] or 'read'})"
+    )
+
+
+def hostile_shapes() -> dict[str, Callable[[], bytes]]:
+    """tests/test_hostile.py's shapes, each From Meta (the costly case)."""
+    from tests import test_hostile
+
+    return {
+        f"hostile: {name}": (lambda n=name: test_hostile._build(n, meta=True))
+        for name in test_hostile.CASES
+    }
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--fuzz":
+        fuzz(int(sys.argv[2]))
+        return
+    if "--hostile" in sys.argv:
+        CASES.update(hostile_shapes())
     worst_cpu = worst_mem = ("", 0.0)
     for name, make in CASES.items():
         raw = make()
