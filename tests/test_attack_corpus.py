@@ -330,3 +330,26 @@ def test_no_untrusted_attack_moves_an_account_or_yields_a_code(run_cli, tmp_path
     assert run_cli("import", str(folder)).exit_code == 0
     assert json.loads(run_cli("report", "--json").stdout) == []
     assert run_cli("code", "--include-expired", "--unverified", "--login").exit_code != 0
+
+
+def test_authserv_ids_from_the_environment_work_without_a_config_file(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    mail = tmp_path / "approved.eml"
+    mail.write_bytes(genuine())  # its verdict is mx.example.org's
+    monkeypatch.setenv("TRACKER_AUTHSERV_IDS", "mx.google.com")
+    assert run_cli("import", str(mail)).exit_code == 0
+    assert json.loads(run_cli("report", "--json").stdout) == []
+    monkeypatch.setenv("TRACKER_AUTHSERV_IDS", "mx.example.org")
+    assert run_cli("import", str(mail), db=tmp_path / "other.db").exit_code == 0
+    (row,) = json.loads(run_cli("report", "--json", db=tmp_path / "other.db").stdout)
+    assert row["state"] == "approved"
+
+
+def test_nothing_is_stored_about_other_mail_not_even_a_skip(run_cli, tmp_path: Path):
+    raw = replace_field(genuine(), b"From", b"From: Facebook Fan Club <club@example.net>")
+    raw = replace_field(raw, b"Date", b"Date: not a date at all")
+    mail = tmp_path / "club.eml"
+    mail.write_bytes(raw)
+    assert run_cli("import", str(mail)).exit_code == 0
+    assert json.loads(run_cli("skipped", "--json").stdout) == []
