@@ -118,15 +118,18 @@ def test_sync_goes_on_after_a_message_that_breaks_the_parser(
     from tracker.imap import connect
     from tracker.sync import sync_folder
 
-    for raw in _flow():
+    for raw in [*_flow(), _year_9999_code()]:
         dovecot.deliver(imap_user.username, raw)
     ledger = Ledger.open(str(tmp_path / "l.db"))
     with connect(imap_mailbox) as conn:
         result = sync_folder(ledger, conn, "test", "INBOX")
-    assert (result.counts.new, result.counts.malformed) == (3, 1)
-    assert ledger.checkpoint("test", "INBOX").last_uid == 4  # the checkpoint moved past it
-    (report,) = ledger.account_reports()
-    assert (report.state, report.turnaround_seconds) == ("approved", 1260)
+    assert (result.counts.new, result.counts.malformed) == (4, 1)
+    assert ledger.checkpoint("test", "INBOX").last_uid == 5  # the checkpoint moved past it
+    reports = {r.account: r for r in ledger.account_reports()}
+    assert (reports[ANNA].state, reports[ANNA].turnaround_seconds) == ("approved", 1260)
+    # The year-9999 code is dated when the server received it (INTERNALDATE: today).
+    submitted = reports["ben@example.org"].submitted_at
+    assert submitted is not None and submitted.year == datetime.now(UTC).year
     assert [reason for _, reason in ledger.skipped()] == ["cannot parse (RuntimeError)"]
     ledger.close()
 
