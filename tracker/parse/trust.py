@@ -21,8 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import authres
-
 # What the verdict made of a message. "unverified": nobody could check it (no provider verdict,
 # and its DKIM key could not be fetched); it counts for the report, marked, but yields no code
 # unless asked for.
@@ -119,6 +117,8 @@ def _parse_header(value: str) -> tuple[str, list[_Result] | None]:
     """Return (authserv-id lower-cased, results or None when unreadable)."""
     if len(value) > MAX_AR_CHARS:
         return _authserv_id_of(value), None
+    import authres  # imported here: only mail from Meta's domains has its verdict read
+
     text = value
     no_id = _NO_ID.match(value) is not None
     if no_id:  # Exchange Online: no authserv-id; give authres one to parse past
