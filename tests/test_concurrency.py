@@ -104,7 +104,7 @@ def test_two_imports_at_once_neither_corrupt_nor_duplicate(tmp_path: Path):
     only_b = tmp_path / "only-b.mbox"
     write_mbox(only_b, build_mailbox(800, 30, seed=21))
     db = tmp_path / "ledger.db"
-    assert _run(db, env, "status").returncode == 0  # created and migrated before the race
+    assert _run(db, env, "forget-codes").returncode == 0  # created and migrated before the race
     first = _start(db, env, "import", "--json", str(shared))
     second = _start(db, env, "import", "--json", str(shared), str(only_b))
     results = [p.communicate(timeout=300) for p in (first, second)]
@@ -140,7 +140,7 @@ def test_two_syncs_and_an_import_at_once_on_one_ledger(dovecot, tmp_path: Path):
     config = write_config(tmp_path / "config.toml", [box])
     env = child_env(XDG_CONFIG_HOME=str(tmp_path / "xdg"))
     db = tmp_path / "ledger.db"
-    assert _run(db, env, "status").returncode == 0
+    assert _run(db, env, "forget-codes").returncode == 0
 
     processes = [
         _start(db, env, "--config", str(config), "sync"),
