@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,20 @@ from click.testing import CliRunner
 from tracker.cli import main
 
 pytest_plugins = ["tests.support.imap_fixtures"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep every test, and every child it starts, out of the user's own data and config folders.
+
+    A command run without --db would otherwise create (and a later test find) a ledger in
+    ~/.local/share/tracker, outliving the run.
+    """
+    home = tmp_path_factory.mktemp("home")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(home / name.lower())
+    os.environ.pop("TRACKER_DB", None)
+    os.environ.pop("TRACKER_CONFIG", None)
 
 
 @dataclass

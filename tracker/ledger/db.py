@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlmodel import create_engine
 
+from tracker import DISTRIBUTION
 from tracker.errors import LedgerError
 
 # The newest migration; start-up compares the ledger's version with it and only then pays for
@@ -72,7 +73,7 @@ def make_engine(path_or_url: str | None, *, create: bool = True) -> Engine:
         except ImportError as err:
             # The optional drivers come with the extras named in pyproject.toml.
             extra = "postgres" if (err.name or "").startswith("psycopg") else None
-            hint = f" (pip install 'tracker[{extra}]')" if extra else ""
+            hint = f" (pip install '{DISTRIBUTION}[{extra}]')" if extra else ""
             raise LedgerError(
                 f"cannot use database {describe(url)}: its driver {err.name or ''} is not "
                 f"installed{hint}"
