@@ -44,6 +44,11 @@ SCENARIOS: dict[str, tuple[str, dict[str, object], str]] = {
         {"literal": {2: "big-lying"}},
         "meta",
     ),
+    "refused-search-20k": (
+        "a server that refuses every SEARCH, 20,000 messages (every header checked here)",
+        {"refuse_search": True},
+        "many",
+    ),
     "trickle": (
         "a body literal trickling one byte every 0.5 s (timeout_seconds = 2)",
         {"literal": {2: "trickle"}, "trickle_seconds": 0.5},
@@ -56,7 +61,7 @@ def _messages(kind: str) -> dict[int, bytes]:
     from tests.support.mailfactory import meta_mail, ordinary_mail
 
     messages = {}
-    for uid in range(1, 2001):
+    for uid in range(1, 20_001 if kind == "many" else 2001):
         if uid % 20 == 2:
             messages[uid] = meta_mail(
                 "notice", account=f"u{uid}@example.org", message_id=f"<n{uid}@facebookmail.com>"

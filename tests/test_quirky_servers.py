@@ -315,7 +315,7 @@ def test_an_echoed_password_never_appears_in_any_escaping(
         settings = _settings(server, tmp_path, password=password)
         with pytest.raises(AuthenticationError) as caught:
             connect(settings)
-        config = write_config(tmp_path / "config.toml", [settings])
+        config = write_config(tmp_path / "config.toml", [settings], ledger=tmp_path / "l.db")
         text = run_cli("--config", str(config), "sync")
         as_json = run_cli("--config", str(config), "sync", "--json")
         check = run_cli("--config", str(config), "config", "check")
@@ -344,7 +344,7 @@ def test_an_echoed_password_stays_out_of_the_debug_wire_log(tmp_path, capabiliti
     for password in (NASTY, "plain-Zq8-unique-7731"):
         with QuirkyServer(_folder(), quirks) as server:
             settings = _settings(server, tmp_path, password=password)
-            config = write_config(tmp_path / "config.toml", [settings])
+            config = write_config(tmp_path / "config.toml", [settings], ledger=tmp_path / "l.db")
             result = subprocess.run(
                 [sys.executable, "-c", _DEBUG_CHILD, "-vv", "--config", str(config), "sync"],
                 capture_output=True,

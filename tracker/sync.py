@@ -122,6 +122,8 @@ def _batches(items: Iterator[RawMail], size: int) -> Iterator[list[RawMail]]:
 # transaction also advances the checkpoint.
 FETCH_BATCH = 50
 BATCH_BYTES = 16 * 1024 * 1024
+# Candidates whose headers are fetched and judged together.
+TRIAGE_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +218,16 @@ def sync_folder(
     sizes = connection.fetch_sizes(uids) if uids else {}
     heavy = [uid for uid in uids if sizes.get(uid, 0) > MAX_BODY_BYTES]
     light = [uid for uid in uids if sizes.get(uid, 0) <= MAX_BODY_BYTES]
-    headers = _fetch_patiently(connection.fetch_headers, light, unsettled, "header")
-    meta_uids = [uid for uid in light if uid in headers and is_from_meta(headers[uid])]
+    # Headers are judged a chunk at a time and not kept: memory stays flat on a server that
+    # refuses SEARCH, where every message of the folder is a candidate.
+    seen: set[int] = set()  # UIDs whose header arrived
+    meta_uids: list[int] = []
+    for start in range(0, len(light), TRIAGE_CHUNK):
+        chunk = light[start : start + TRIAGE_CHUNK]
+        headers = _fetch_patiently(connection.fetch_headers, chunk, unsettled, "header")
+        seen.update(headers)
+        meta_uids += [uid for uid in chunk if uid in headers and is_from_meta(headers[uid])]
+        del headers
     recorded, skipped_before = list_known_sources(ledger, map(source, meta_uids))
     # Above a held checkpoint, mail already recorded needs no second download.
     pending = [uid for uid in meta_uids if source(uid) not in recorded]
@@ -302,13 +312,13 @@ def sync_folder(
             reason = f"too large for a Meta notification ({sizes[uid] // 1024} KiB), not downloaded"
             skip.append(read_message(source(uid), None, reason))
         elif uid in got:
-            headers[uid] = got[uid]
+            seen.add(uid)
         commit({}, [uid] if noting else [], skip)
     meta_uids += heavy_meta
     if not connection.search_refused:
         # Notes of earlier syncs about headers the server has now sent: settled.
         meta = set(meta_uids)
-        forget_skipped(ledger, [source(uid) for uid in headers if uid not in meta])
+        forget_skipped(ledger, [source(uid) for uid in seen if uid not in meta])
     counts.ignored += len(uids) - len(meta_uids)
     final = complete_scan(mailbox, folder, state, plan, uids, unsettled)
     ledger.record_batch([], checkpoint=final)

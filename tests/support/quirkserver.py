@@ -53,6 +53,7 @@ class QuirkyServer:
 
     def __init__(self, messages: dict[int, bytes], quirks: Quirks | None = None) -> None:
         self.messages = dict(sorted(messages.items()))
+        self._seqs = {uid: seq for seq, uid in enumerate(self.messages, start=1)}
         self.quirks = quirks or Quirks()
         self.received: list[bytes] = []  # every command line, for assertions
         self.fetches = 0
@@ -239,7 +240,10 @@ class QuirkyServer:
             a = top if low == b"*" else int(low)
             b = a if not high else (top if high == b"*" else int(high))
             a, b = min(a, b), max(a, b)
-            uids.update(u for u in self.messages if a <= u <= b)
+            if b - a < len(self.messages):
+                uids.update(u for u in range(a, b + 1) if u in self.messages)
+            else:
+                uids.update(u for u in self.messages if a <= u <= b)
         return sorted(uids)
 
     def _search(self, args: bytes) -> list[int]:
@@ -275,10 +279,8 @@ class QuirkyServer:
         omitting = q.omit_times != 0
         if not listing and q.omit_times > 0:
             q.omit_times -= 1
-        wanted = set(self._uids(spec))
-        for seq, uid in enumerate(self.messages, start=1):
-            if uid not in wanted:
-                continue
+        for uid in self._uids(spec):
+            seq = self._seqs[uid]
             raw = self.messages[uid]
             omit = q.omit.get(uid, set()) if omitting and not listing else set()
             pieces: list[bytes] = []

@@ -349,6 +349,8 @@ class MailboxConnection:
                 client.shutdown()
 
     def _selected(self) -> str:
+        if self._client is None:
+            raise self._guard.error("the connection is closed", lost=True)
         if self.folder is None:
             raise RuntimeError("examine() a folder first")
         return self.folder
