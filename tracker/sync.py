@@ -354,11 +354,11 @@ def _internaldate(at: datetime | None) -> ReceivedTime | None:
 
 def _fetch_internaldates(connection: MailboxSession, uids: list[int]) -> dict[int, datetime]:
     """When the server received each message; {} when it will not say (the Date then decides)."""
-    if not uids:
+    if not uids or connection.closed:  # the session broke: commit what was fetched, undated
         return {}
     try:
         return connection.fetch_internaldates(uids)
-    except MailboxError:  # a lost connection shows up on the next command
+    except (MailboxError, RuntimeError):  # a lost connection shows up on the next command
         return {}
 
 
