@@ -758,6 +758,7 @@ NOTIFY = {
     "notice": "ai_at_meta_right_to_object",
     "code": "confirmation_code",
     "received": "privacy_request_update",
+    "info_requested": "privacy_request_update",
     "approved": "privacy_request_update",
     "rejected": "privacy_request_update",
     "other": "account_update",
@@ -2143,10 +2144,10 @@ def build_instagram() -> None:
         subject_enc=("iso-8859-1", "Q"),
     )
 
-    # priya.shah@example.com (English): Meta asks for more information -> received
+    # priya.shah@example.com (English): Meta asks for more information -> info_requested
     meta_mail(
-        "instagram/received-en-need-more-information",
-        "Instagram asks for more information about an objection (kind received, no decision); 8-digit case number but no code; Date +0530",
+        "instagram/info-requested-en-case-number",
+        "Instagram asks for more information about an objection (kind info_requested: the user must reply); 8-digit case number but no code; Date +0530",
         sender="ig-support",
         to="Priya Shah <priya.shah@example.com>",
         date="Thu, 03 Oct 2024 12:00:00 +0530",
@@ -2165,7 +2166,7 @@ def build_instagram() -> None:
                 "Instagram Privacy Operations",
             ),
         ),
-        kind="received",
+        kind="info_requested",
     )
 
 
@@ -3483,6 +3484,10 @@ def readme(archive_entries: list[dict]) -> bytes:
         "against it (Date -> sent_at, To -> account, Message-ID, the trust rule, the code's digits in the text).",
         "To change the corpus, edit `generate.py`, run it, and commit the regenerated files with it.",
         "",
+        "`languages/<lang>/` is not made here: `tools/make_language_samples.py` builds it from the wording in",
+        "`tools/language_samples/<lang>.toml` (one file per built-in language), with `form_link`, `reference`,",
+        "`language` and `variant` in its expected JSON as well.",
+        "",
         "## Expected JSON",
         "",
         "```json",
@@ -3491,12 +3496,14 @@ def readme(archive_entries: list[dict]) -> bytes:
         ' "code_purpose": "objection", "code_valid_minutes": 10}',
         "```",
         "",
-        "- `kind`: notice | code | received | approved | rejected | other. Anything not sent by Meta is `other`.",
+        "- `kind`: notice | code | received | info_requested | approved | rejected | unrecognised | other.",
+        "  Anything not sent by Meta is `other`.",
         "- `platform`: facebook | instagram | threads | whatsapp | meta | null (null for non-Meta senders).",
         "- `account`: the To address, lower-cased. `sent_at`: the Date header in UTC (null without a Date header).",
         "- `trusted`: the From address's domain is Meta's and the receiving provider's `Authentication-Results`",
         "  show an aligned pass (SECURITY.md). Untrusted mail never has a `code`, `code_purpose` or `code_valid_minutes`.",
-        "- `code`: digits only (`418 207` -> `418207`, `FB-56099` -> `56099`). `code_purpose`: objection | login.",
+        "- `code`: digits only (`418 207` -> `418207`, `FB-56099` -> `56099`). `code_purpose`: objection | login |",
+        "  unknown (the mail names neither).",
         "- `broken/approved-en-gb-no-date-header` has no Date: its `sent_at` is the topmost Received line's time.",
         "",
         "## Account stories (for `tracker report`)",
@@ -3758,6 +3765,9 @@ def main(argv: list[str]) -> int:
     known = set(files) | {"generate.py"}
     for path in ROOT.rglob("*"):
         rel = path.relative_to(ROOT).as_posix()
+        # languages/ is built by tools/make_language_samples.py from its own data.
+        if rel.startswith("languages/"):
+            continue
         if path.is_file() and rel not in known and "__pycache__" not in rel:
             problems.append(f"{rel}: not produced by generate.py")
     ids: dict[str, str] = {}

@@ -42,6 +42,9 @@ def test_import_reports_approved_with_21_minute_turnaround(run_cli, tmp_path):
             "decided_at": "2024-09-12T10:01:00+00:00",
             "turnaround_seconds": 1260.0,
             "verified": True,
+            "form_link": None,
+            "reference": None,
+            "source": "mail",
         }
     ]
     code = run_cli("code", "--include-expired")
@@ -157,7 +160,8 @@ def test_report_csv_and_text(run_cli, tmp_path):
     csv_out = run_cli("report", "--csv").stdout.splitlines()
     assert (
         csv_out[0]
-        == "account,platform,state,notified_at,submitted_at,decided_at,turnaround_seconds,verified"
+        == "account,platform,state,notified_at,submitted_at,decided_at,turnaround_seconds,"
+        "verified,form_link,reference,source"
     )
     assert csv_out[1].startswith("anna@example.org,facebook,approved,")
     text = run_cli("report").stdout

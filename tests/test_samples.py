@@ -21,11 +21,13 @@ def _actual(raw: bytes) -> dict:
     actual = parsed_to_dict(parsed, "")
     actual["code_purpose"] = parsed.code_purpose
     actual["code_valid_minutes"] = parsed.code_valid_minutes
+    actual["form_link"] = parsed.form_link
+    actual["reference"] = parsed.reference
     return actual
 
 
 def _compare(actual: dict, expected: dict) -> None:
-    keys = [*PARSE_FIELDS, "code_purpose", "code_valid_minutes", "error"]
+    keys = [*PARSE_FIELDS, "code_purpose", "code_valid_minutes", "form_link", "reference", "error"]
     got = {k: actual.get(k) for k in keys if k in expected or k == "error"}
     want = {k: expected.get(k) for k in keys if k in expected or k == "error"}
     assert got == want

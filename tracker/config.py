@@ -44,6 +44,7 @@ from typing import Any, Literal, get_args
 
 import platformdirs
 
+from tracker.domain import CustomRule
 from tracker.errors import ConfigError
 
 Security = Literal["tls", "starttls", "none"]
@@ -53,7 +54,8 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 # Servers may drop an IDLE after 30 minutes (RFC 2177) and NAT boxes much sooner.
 DEFAULT_IDLE_RENEW_SECONDS = 600.0
 
-_TOP_KEYS = ("ledger", "trust", "mailbox")
+_TOP_KEYS = ("ledger", "trust", "mailbox", "rule")
+_RULE_KEYS = ("kind", "language", "pattern")
 _LEDGER_KEYS = ("url",)
 _TRUST_KEYS = ("authserv_ids",)
 _MAILBOX_KEYS = (
@@ -150,6 +152,7 @@ class Settings:
     mailboxes: tuple[MailboxSettings, ...] = ()
     authserv_ids: tuple[str, ...] = ()
     source: Path | None = None
+    rules: tuple[CustomRule, ...] = ()  # [[rule]] tables: wording the built-in rules lack
 
     def mailbox(self, name: str) -> MailboxSettings:
         """The mailbox called `name`; ConfigError if there is none."""
@@ -268,12 +271,42 @@ def _parse(data: dict[str, Any], where: _Where) -> Settings:
     ids = trust.get("authserv_ids", [])
     if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
         raise where.fail("[trust]", "authserv_ids must be a list of strings", key="authserv_ids")
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list) or not all(isinstance(r, dict) for r in raw_rules):
+        raise where.fail("", "'rule' must be a list of tables ([[rule]])", key="rule")
     return Settings(
         ledger_url=_normalise_ledger_url(url, where.path.parent) if url else None,
         mailboxes=mailboxes,
         authserv_ids=tuple(ids),
         source=where.path,
+        rules=tuple(_parse_rule(raw, i, where) for i, raw in enumerate(raw_rules, start=1)),
     )
+
+
+def _parse_rule(raw: dict[str, Any], index: int, where: _Where) -> CustomRule:
+    """Return one [[rule]] table, its pattern checked for validity and bounded cost."""
+    from tracker.domain import KIND_ALIASES, MARK_KINDS
+    from tracker.parse.rules import LANGUAGE_CODES
+    from tracker.rulecheck import check_pattern
+
+    label = f"rule #{index}"
+    _check_keys(raw, _RULE_KEYS, label, where)
+    kind = raw.get("kind")
+    kind = KIND_ALIASES.get(kind, kind) if isinstance(kind, str) else kind
+    if kind not in MARK_KINDS:
+        raise where.fail(label, f"kind must be one of {', '.join(MARK_KINDS)}")
+    language = raw.get("language")
+    if language is not None and language not in LANGUAGE_CODES:
+        raise where.fail(
+            label, f"unknown language {language!r} (one of {', '.join(LANGUAGE_CODES)})"
+        )
+    pattern = raw.get("pattern")
+    if not isinstance(pattern, str):
+        raise where.fail(label, "needs a pattern (a regular expression)")
+    problem = check_pattern(pattern)
+    if problem:
+        raise where.fail(label, problem)
+    return CustomRule(name=label, kind=kind, pattern=pattern, language=language)
 
 
 def _table(data: dict[str, Any], key: str, where: _Where) -> dict[str, Any]:
@@ -421,4 +454,5 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
         mailboxes=settings.mailboxes,
         authserv_ids=authserv_ids,
         source=settings.source,
+        rules=settings.rules,
     )

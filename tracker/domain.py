@@ -6,14 +6,19 @@ Nothing here does I/O; every type is frozen so it can be shared freely.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 
-Kind = Literal["notice", "code", "received", "approved", "rejected", "other"]
+Kind = Literal[
+    "notice", "code", "received", "info_requested", "approved", "rejected", "unrecognised", "other"
+]
 Platform = Literal["facebook", "instagram", "threads", "whatsapp", "meta"]
-# Why a code was sent: to confirm an AI-training objection, or to log in / sign up.
-CodePurpose = Literal["objection", "login"]
-AccountState = Literal["no_notice", "notified", "pending", "approved", "rejected"]
+# Why a code was sent: to confirm an AI-training objection, to log in / sign up, or the mail does
+# not say (the objection form's own code mail has never been quoted publicly).
+CodePurpose = Literal["objection", "login", "unknown"]
+AccountState = Literal["no_notice", "notified", "pending", "info_requested", "approved", "rejected"]
+# Where a ledger event came from: one of Meta's mails, or a correction the user made by hand.
+EventSource = Literal["mail", "manual"]
 # Where a message's time came from: its Date header, or (Date missing, unreadable or implausible)
 # a time the mail source supplies, best first. Anything but "date" is approximate.
 TimeSource = Literal[
@@ -33,6 +38,19 @@ PLATFORM_ALIASES: dict[str, Platform] = {"fb": "facebook", "ig": "instagram"}
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 ACCOUNT_STATES: tuple[AccountState, ...] = get_args(AccountState)
 CODE_PURPOSES: tuple[CodePurpose, ...] = get_args(CodePurpose)
+# What `tracker mark ID --as KIND` accepts, and the words it also takes for them.
+MARK_KINDS: tuple[Kind, ...] = (
+    "notice", "code", "received", "info_requested", "approved", "rejected", "other"
+)  # fmt: skip
+KIND_ALIASES: dict[str, Kind] = {"declined": "rejected", "decline": "rejected"}
+# What `tracker account set --state` accepts, and the event kind each state is recorded as.
+SETTABLE_STATES: dict[str, Kind] = {
+    "notified": "notice",
+    "pending": "received",
+    "info_requested": "info_requested",
+    "approved": "approved",
+    "rejected": "rejected",
+}
 
 # The fields of `tracker parse --json` (plus `file`, and `error` when malformed) and of
 # `tracker report --json`/`--csv`, in output order.
@@ -56,6 +74,9 @@ REPORT_FIELDS = (
     "decided_at",
     "turnaround_seconds",
     "verified",
+    "form_link",
+    "reference",
+    "source",
 )
 
 # Meta's own list of its sending domains, the one source for the parser's trust rule and the
@@ -77,6 +98,28 @@ META_EXACT_DOMAINS: dict[str, Platform] = {
 # Kinds that mean "the objection was submitted" and kinds that decide it.
 SUBMISSION_KINDS: frozenset[str] = frozenset({"code", "received"})
 DECISION_KINDS: frozenset[str] = frozenset({"approved", "rejected"})
+# An `unknown` code counts as the objection's code when a decision follows it within this long.
+UNKNOWN_CODE_DECISION_WINDOW = timedelta(hours=48)
+
+# Meta's objection forms (help/contact ids), and what each is for. The third-party-data form is
+# flow evidence but not a notice's "object here" link.
+OBJECTION_FORMS: dict[str, Platform] = {
+    "6359191084165019": "facebook",  # 2024
+    "712876720715583": "facebook",  # 2025
+    "233964459562201": "instagram",
+    "767264225370182": "instagram",
+}
+THIRD_PARTY_DATA_FORM = "510058597920541"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomRule:
+    """A `[[rule]]` from the configuration: mail whose text matches `pattern` is `kind`."""
+
+    name: str  # how errors and `tracker review` refer to it ("rule 2")
+    kind: Kind
+    pattern: str  # a regular expression over lower-cased text, checked for bounded cost
+    language: str | None = None  # only mail in this built-in language
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +154,13 @@ class ParsedEmail:
     sent_at_source: TimeSource | None = "date"
     # Why the message is (not) trusted, for `tracker parse`; never stored.
     trust_reason: str | None = None
+    # The objection form a notice links to ("open this to object").
+    form_link: str | None = None
+    # The case or reference number of an info_requested mail.
+    reference: str | None = None
+    # For `unrecognised` mail only: Meta's subject line and why the mail was doubtful.
+    subject: str | None = None
+    review_reason: str | None = None
 
     @property
     def is_meta_flow(self) -> bool:
@@ -131,6 +181,9 @@ class AccountReport:
     turnaround_seconds: float | None
     untrusted_messages: int = 0
     verified: bool = True  # False when a message it counts could not be checked (unverified)
+    form_link: str | None = None  # for `notified` accounts: the form to object with
+    reference: str | None = None  # for `info_requested` accounts: Meta's case number
+    source: EventSource = "mail"  # where the event that set the state came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +220,21 @@ class LifecycleEvent:
 
     kind: str
     sent_at: datetime
+    purpose: str | None = None  # a code's purpose
+    detail: str | None = None  # a notice's form link, an info request's case number
+    source: EventSource = "mail"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A trusted Meta mail that carried flow evidence but matched no rule."""
+
+    id: int
+    account: str | None
+    platform: str | None
+    sent_at: datetime
+    subject: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

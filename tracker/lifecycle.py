@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,13 +10,16 @@ from datetime import datetime
 from tracker.domain import (
     DECISION_KINDS,
     SUBMISSION_KINDS,
+    UNKNOWN_CODE_DECISION_WINDOW,
     AccountReport,
     AccountState,
+    EventSource,
     LifecycleEvent,
 )
 
 # At the same instant, a submission comes before the decision that answers it.
-_ORDER = {"notice": 0, "code": 1, "received": 1, "approved": 2, "rejected": 2}
+_ORDER = {"notice": 0, "code": 1, "received": 1, "info_requested": 2, "approved": 3, "rejected": 3}
+_OPEN_STATES = frozenset({"notified", "pending", "info_requested"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,9 @@ class Lifecycle:
     submitted_at: datetime | None
     decided_at: datetime | None
     first_submitted_at: datetime | None
+    form_link: str | None = None
+    reference: str | None = None
+    source: EventSource = "mail"
 
     @property
     def turnaround_seconds(self) -> float | None:
@@ -43,19 +50,44 @@ class Lifecycle:
         return (self.first_submitted_at - self.notified_at).total_seconds()
 
 
+def _sort_key(event: LifecycleEvent) -> tuple[object, ...]:
+    # Every field takes part, so any permutation of the same events folds the same way.
+    return (
+        event.sent_at,
+        _ORDER.get(event.kind, 0),
+        event.kind,
+        event.purpose or "",
+        event.detail or "",
+        event.source,
+    )
+
+
 def fold_lifecycle(events: Iterable[LifecycleEvent]) -> Lifecycle:
-    """Return an account's lifecycle from its trusted messages, in any order.
+    """Return an account's lifecycle from its trusted messages and corrections, in any order.
 
     A submission after a decision opens a new round (the user objected again), so the account
-    is pending until that round is decided.
+    is pending until that round is decided. A code whose mail names neither a login nor the
+    objection counts as the objection's code only while the flow is open (a notice seen and
+    no decision since) or when a decision follows it within 48 hours; a login code never counts.
     """
+    ordered = sorted(events, key=_sort_key)
+    decisions = [e.sent_at for e in ordered if e.kind in DECISION_KINDS]
     state: AccountState = "no_notice"
     notified_at = submitted_at = decided_at = first_submitted_at = None
-    for event in sorted(events, key=lambda e: (e.sent_at, _ORDER.get(e.kind, 0))):
+    form_link = reference = None
+    source: EventSource = "mail"
+    for event in ordered:
+        if event.kind == "code" and event.purpose == "login":
+            continue
+        if event.kind == "code" and event.purpose == "unknown":
+            flow_open = notified_at is not None and state in _OPEN_STATES
+            if not flow_open and not _decided_within(decisions, event.sent_at):
+                continue
         if event.kind == "notice":
             notified_at = notified_at or event.sent_at
+            form_link = event.detail or form_link
             if state == "no_notice":
-                state = "notified"
+                state, source = "notified", event.source
         elif event.kind in SUBMISSION_KINDS:
             if decided_at is not None:
                 decided_at = None
@@ -64,11 +96,29 @@ def fold_lifecycle(events: Iterable[LifecycleEvent]) -> Lifecycle:
                 notified_at is not None and first_submitted_at < notified_at
             ):
                 first_submitted_at = event.sent_at
-            state = "pending"
+            state, source = "pending", event.source
+        elif event.kind == "info_requested":
+            decided_at = None
+            reference = event.detail or reference
+            state, source = "info_requested", event.source
         elif event.kind in DECISION_KINDS:
             decided_at = event.sent_at
-            state = event.kind  # type: ignore[assignment]
-    return Lifecycle(state, notified_at, submitted_at, decided_at, first_submitted_at)
+            state, source = event.kind, event.source  # type: ignore[assignment]
+    return Lifecycle(
+        state,
+        notified_at,
+        submitted_at,
+        decided_at,
+        first_submitted_at,
+        form_link=form_link,
+        reference=reference,
+        source=source,
+    )
+
+
+def _decided_within(decisions: list[datetime], sent_at: datetime) -> bool:
+    i = bisect_left(decisions, sent_at)
+    return i < len(decisions) and decisions[i] - sent_at <= UNKNOWN_CODE_DECISION_WINDOW
 
 
 def report_account(
@@ -85,6 +135,9 @@ def report_account(
             submitted_at=life.submitted_at,
             decided_at=life.decided_at,
             turnaround_seconds=life.turnaround_seconds,
+            form_link=life.form_link if life.state == "notified" else None,
+            reference=life.reference if life.state == "info_requested" else None,
+            source=life.source,
         ),
         life,
     )

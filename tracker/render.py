@@ -17,17 +17,20 @@ from tracker.domain import (
     AccountState,
     CodeRecord,
     ParsedEmail,
+    ReviewItem,
 )
 from tracker.stats import Summary, format_duration
 
 if TYPE_CHECKING:
     from tracker.check import MailboxCheck
     from tracker.ledger.repo import LedgerSummary, RecordCounts
+    from tracker.rescan import RescanResult
     from tracker.sync import FolderSync, MailboxSync
 
 # Action needed first, settled last.
 REPORT_STATE_ORDER: tuple[AccountState, ...] = (
     "notified",
+    "info_requested",
     "no_notice",
     "pending",
     "rejected",
@@ -37,6 +40,7 @@ STATE_TITLES: dict[AccountState, str] = {
     "no_notice": "No notice seen (added by hand): object if you want to",
     "notified": "Notified, not objected yet: action needed",
     "pending": "Objection submitted, waiting for Meta",
+    "info_requested": "Meta asked for more: reply to their mail",
     "approved": "Objection approved",
     "rejected": "Objection rejected",
 }
@@ -71,6 +75,18 @@ def parsed_to_dict(parsed: ParsedEmail, file: str) -> dict[str, Any]:
 def report_to_dict(report: AccountReport) -> dict[str, Any]:
     """Return the `tracker report --json` object of one account."""
     return {name: _plain(getattr(report, name)) for name in REPORT_FIELDS}
+
+
+def review_to_dict(item: ReviewItem) -> dict[str, Any]:
+    """Return the `tracker review --json` object of one message awaiting review."""
+    return {
+        "id": item.id,
+        "account": item.account,
+        "platform": item.platform,
+        "sent_at": iso(item.sent_at),
+        "subject": item.subject,
+        "reason": item.reason,
+    }
 
 
 def code_to_dict(code: CodeRecord, *, now: datetime) -> dict[str, Any]:
@@ -150,6 +166,7 @@ REPORT_WIDTH = 100
 # Which times each state's table shows: what matters at that step, no empty columns.
 _STATE_COLUMNS: dict[AccountState, tuple[str, ...]] = {
     "notified": ("notified", "waiting"),
+    "info_requested": ("notified", "submitted", "waiting"),
     "no_notice": (),
     "pending": ("notified", "waiting since", "waiting"),
     "rejected": ("submitted", "decided", "turnaround"),
@@ -163,6 +180,7 @@ def report_text(
     untrusted: int = 0,
     now: datetime,
     local: bool = True,
+    awaiting_review: int = 0,
 ) -> str:
     """Return the report for people: one table per state, action needed first.
 
@@ -170,10 +188,15 @@ def report_text(
     right) or, without `local`, UTC; the zones are named under the tables. "waiting" counts
     from the notice (notified) or the objection (pending) up to `now`.
     """
+    review_line = (
+        f"{plural(awaiting_review, 'message')} from Meta awaiting review: see `tracker review`.\n"
+        if awaiting_review
+        else ""
+    )
     if not reports:
         return (
             "No accounts yet. Import mail with `tracker import PATH`,\n"
-            "or add one with `tracker account add`.\n"
+            "or add one with `tracker account add`.\n" + review_line
         )
     zones: set[str] = set()
 
@@ -211,6 +234,11 @@ def report_text(
         ]
         parts.append(f"{STATE_TITLES[state]} ({len(group)})\n")
         parts.append(table(("account", "platform", *columns), rows, max_width=REPORT_WIDTH))
+        for r in group:
+            if state == "notified" and r.form_link:
+                parts.append(f"  {r.account} ({r.platform}): open this to object: {r.form_link}\n")
+            if state == "info_requested" and r.reference:
+                parts.append(f"  {r.account} ({r.platform}): Meta's case number {r.reference}\n")
         parts.append("\n")
     counts = ", ".join(
         f"{sum(r.state == s for r in reports)} {s}"
@@ -232,6 +260,7 @@ def report_text(
             f"Ignored {plural(untrusted, 'message')} that claimed to be Meta's "
             "but failed DKIM/DMARC.\n"
         )
+    parts.append(review_line)
     return "".join(parts)
 
 
@@ -299,6 +328,18 @@ def stats_text(stats: dict[str, Any]) -> str:
         )
     else:
         parts.append(f"No objection has been waiting longer than usual ({usual}).\n")
+    drift = stats.get("review_drift") or []
+    if drift:
+        parts.append("\nMeta flow mail no rule recognised (went to `tracker review`), per month\n")
+        parts.append(
+            table(
+                ("month", "flow mail", "to review", "share"),
+                [
+                    (d["month"], d["flow_messages"], d["unrecognised"], f"{d['review_share']:.0%}")
+                    for d in drift
+                ],
+            )
+        )
     return "".join(parts)
 
 
@@ -432,12 +473,43 @@ def wiped_text(count: int) -> str:
     return f"Wiped {plural(count, 'code')}.\n"
 
 
-def status_text(where: str, summary: LedgerSummary) -> str:
+def review_text(items: Sequence[ReviewItem]) -> str:
+    """Return `tracker review` for people: one row per message awaiting review."""
+    if not items:
+        return "Nothing awaits review.\n"
+    rows = [
+        (i.id, i.account, i.platform, i.sent_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+         i.subject, i.reason)
+        for i in items
+    ]  # fmt: skip
+    return table(("id", "account", "platform", "sent (UTC)", "subject", "reason"), rows)
+
+
+def marked_text(message_id: int, kind: str, where: str) -> str:
+    """Return what `tracker mark` did."""
+    return f"Marked message {message_id} as {kind} ({where}).\n"
+
+
+def account_set_text(address: str, platform: str, state: str, at: datetime) -> str:
+    """Return what `tracker account set` recorded."""
+    return f"Recorded {address} on {platform} as {state} at {at.isoformat()}.\n"
+
+
+def rescan_text(result: RescanResult) -> str:
+    """Return what `tracker rescan` did."""
+    return (
+        f"Rescanned {result.read} message(s): {result.changed} changed kind, "
+        f"{result.missing} no longer readable.\n"
+    )
+
+
+def status_text(where: str, summary: LedgerSummary, *, awaiting_review: int = 0) -> str:
     """Return `tracker status`: where the ledger is and what it holds."""
     return (
         f"Ledger: {where}\n"
         f"{plural(summary.accounts, 'account')}, {plural(summary.messages, 'Meta message')}, "
-        f"{summary.skipped} skipped, {plural(summary.codes_held, 'code')} held\n"
+        f"{summary.skipped} skipped, {plural(summary.codes_held, 'code')} held, "
+        f"{awaiting_review} awaiting review\n"
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tracker.dkimdns import default_txt_lookup
-from tracker.domain import ReadMessage, ReceivedTime
+from tracker.domain import CustomRule, ReadMessage, ReceivedTime
 from tracker.errors import ConfigError, MailboxConfigError, MailboxError, TrackerError
 from tracker.imap.client import connect as connect_mailbox
 from tracker.imap.cursor import complete_scan, plan_scan
@@ -53,6 +53,7 @@ def read_message(
     authserv_ids: Iterable[str] = (),
     received: ReceivedTime | None = None,
     dkim_lookup: TxtLookup | None = None,
+    custom_rules: tuple[CustomRule, ...] = (),
 ) -> ReadMessage:
     """Return the parsed form of one message's bytes (or of the reason it could not be read).
 
@@ -71,6 +72,7 @@ def read_message(
             authserv_ids=authserv_ids,
             received=received,
             dkim_lookup=dkim_lookup if dkim_lookup is not None else default_txt_lookup(),
+            custom_rules=custom_rules,
         )
         # Hashing is only needed for Meta mail without a Message-ID; skip it for everything else.
         fingerprint = ""
@@ -88,13 +90,21 @@ def import_paths(
     *,
     authserv_ids: Iterable[str] = (),
     on_progress: Callable[[int], None] | None = None,
+    custom_rules: tuple[CustomRule, ...] = (),
 ) -> RecordCounts:
     """Record every message under `paths`; return what was new, duplicate, ignored or malformed."""
     totals = RecordCounts()
     authserv = tuple(authserv_ids)
     for batch in _batches(iter_mail(paths), BATCH_SIZE):
         messages = [
-            read_message(m.source, m.raw, m.problem, authserv_ids=authserv, received=m.received)
+            read_message(
+                m.source,
+                m.raw,
+                m.problem,
+                authserv_ids=authserv,
+                received=m.received,
+                custom_rules=custom_rules,
+            )
             for m in batch
         ]
         totals.add(ledger.record_batch(messages))

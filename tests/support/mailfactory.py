@@ -32,6 +32,17 @@ BODIES = {
         "Hi {name},\n\nWe don't automatically fulfil requests sent using this form. We review "
         "them consistent with your local laws.",
     ),
+    # The objection form's code mail has never been quoted: this one names no purpose at all.
+    "code-unnamed": (
+        "Your confirmation code",
+        "Hi {name},\n\nUse this code to confirm your request: {code}\n\n"
+        "If you didn't ask for this code, you can ignore this email.",
+    ),
+    "info_requested": (
+        "We need more information",
+        "Hi {name},\n\nThanks for contacting us about your objection. We need more information "
+        "to process your request: please reply to this email.\n\nCase number: 10293847",
+    ),
     "approved": (
         "Your objection request",
         "Hi {name},\n\nWe will honour your objection for your public information, such as public "
@@ -62,10 +73,14 @@ def meta_mail(
     message_id: str | None = None,
     auth: str = "pass",
     html: bool = True,
+    wording: tuple[str, str] | None = None,
 ) -> bytes:
-    """Return a realistic Meta objection-flow mail of `kind` for `account`."""
+    """Return a realistic Meta objection-flow mail of `kind` for `account`.
+
+    `wording` (subject, body) replaces the kind's own text, for wording no rule knows.
+    """
     display, address, domain = SENDERS[platform]
-    subject, body = BODIES[kind]
+    subject, body = wording or BODIES[kind]
     name = account.split("@")[0].split(".")[0].title()
     text = body.format(name=name, code=code or "") + FOOTER.format(
         platform_title=platform.title(), account=account

@@ -94,7 +94,13 @@ def status(obj: Context) -> None:
       tracker --db demo.db status
     """
     from tracker.ledger.db import describe
+    from tracker.ledger.events import review_count
     from tracker.render import status_text
 
-    summary = obj.ledger(create=False).summary()
-    click.echo(status_text(describe(obj.ledger_url()), summary), nl=False)
+    ledger = obj.ledger(create=False)
+    click.echo(
+        status_text(
+            describe(obj.ledger_url()), ledger.summary(), awaiting_review=review_count(ledger)
+        ),
+        nl=False,
+    )

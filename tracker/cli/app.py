@@ -111,6 +111,23 @@ class Context:
             return authserv_ids_from_env() or ()
         return tuple(settings.authserv_ids)
 
+    def custom_rules(self, *, strict: bool = False) -> tuple[Any, ...]:
+        """Return the configuration's [[rule]]s (wording the built-in rules lack).
+
+        Unless `strict` (rescan, whose whole job is applying them), a config file that cannot
+        be read is a warning, as for `authserv_ids`, and no rule applies.
+        """
+        try:
+            settings = self.settings(required=False)
+        except ConfigError as err:
+            if strict:
+                raise
+            if not self._config_warned:
+                log.warning("%s (ignored: this command does not need it)", err)
+                self._config_warned = True
+            return ()
+        return tuple(getattr(settings, "rules", ())) if settings else ()
+
 
 pass_context = click.make_pass_decorator(Context)
 

@@ -47,6 +47,7 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
             authserv_ids=authserv,
             received=file_received(file),
             dkim_lookup=default_txt_lookup(),
+            custom_rules=obj.custom_rules(),
         )
         record = parsed_to_dict(parsed, str(file))
         if as_json:
@@ -82,10 +83,16 @@ def import_(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
             length=total_size(checked), label="Importing", file=sys.stderr, show_eta=True
         ) as bar:
             counts = import_paths(
-                ledger, checked, authserv_ids=obj.authserv_ids(), on_progress=bar.update
+                ledger,
+                checked,
+                authserv_ids=obj.authserv_ids(),
+                on_progress=bar.update,
+                custom_rules=obj.custom_rules(),
             )
     else:
-        counts = import_paths(ledger, checked, authserv_ids=obj.authserv_ids())
+        counts = import_paths(
+            ledger, checked, authserv_ids=obj.authserv_ids(), custom_rules=obj.custom_rules()
+        )
     if as_json:
         click.echo(json_lines([counts_to_dict(counts)]), nl=False)
     else:

@@ -51,8 +51,16 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...], ut
     elif as_csv:
         click.echo(report_csv(reports), nl=False)
     else:
+        from tracker.ledger.events import review_count
+
         now = datetime.now(UTC)
-        text = report_text(reports, untrusted=ledger.untrusted_count(), now=now, local=not utc)
+        text = report_text(
+            reports,
+            untrusted=ledger.untrusted_count(),
+            now=now,
+            local=not utc,
+            awaiting_review=review_count(ledger),
+        )
         click.echo(text, nl=False)
 
 
@@ -62,14 +70,29 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...], ut
 def stats(obj: Context, as_json: bool) -> None:
     """Show turnaround statistics: how long Meta took to decide, per platform.
 
+    Also shows, per month, the share of trusted Meta flow mail that no rule recognised (it
+    went to `tracker review`): a rising share means Meta changed its wording.
+
     \b
     Example:
       tracker stats --json
     """
+    from tracker.ledger.events import list_drift
     from tracker.render import json_text, stats_text
     from tracker.stats import build_stats
 
-    result = build_stats(obj.ledger(create=False).account_lifecycles(), now=datetime.now(UTC))
+    ledger = obj.ledger(create=False)
+    result = build_stats(ledger.account_lifecycles(), now=datetime.now(UTC))
+    # Drift: when Meta's wording stops matching, the share of its flow mail sent to review grows.
+    result["review_drift"] = [
+        {
+            "month": m.month,
+            "flow_messages": m.flow_messages + m.unrecognised,
+            "unrecognised": m.unrecognised,
+            "review_share": round(m.review_share, 4),
+        }
+        for m in list_drift(ledger)
+    ]
     if as_json:
         click.echo(json_text(result), nl=False)
     else:
@@ -120,6 +143,9 @@ def code(
 ) -> None:
     """Print the newest unexpired objection confirmation code (just the digits).
 
+    Codes whose mail names neither a login nor the objection are printed too; `--login`
+    adds login and sign-up codes.
+
     With --wait, a running `tracker watch` fills the ledger; without one, the configured
     mailboxes' INBOXes are watched by this command until the code arrives.
 
@@ -132,7 +158,8 @@ def code(
     if any_code and wait_seconds is None:
         raise click.UsageError("--any only makes sense with --wait")
     started = datetime.now(UTC)
-    purposes = CODE_PURPOSES if include_login else ("objection",)
+    # Unknown codes are shown too: the objection form's code mail may name neither purpose.
+    purposes = CODE_PURPOSES if include_login else ("objection", "unknown")
     # Waiting may record what the mailboxes bring, so it may start a ledger; a look may not.
     ledger = obj.ledger(create=wait_seconds is not None)
 

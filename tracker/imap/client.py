@@ -441,6 +441,13 @@ class MailboxConnection:
         # "UID n:*" always matches the newest message, even when its UID is below n.
         return sorted({int(uid) for uid in found if int(uid) > after_uid})
 
+    def search_message_id(self, message_id: str) -> list[int]:
+        """UIDs of the messages with this Message-ID in the selected folder (server-side search)."""
+        folder = self._selected()
+        with self._call(f"search in '{folder}' failed") as client:
+            found: Iterable[int] = client.search(["HEADER", "Message-ID", message_id])
+        return sorted(int(uid) for uid in found)
+
     def list_uids(self, *, after_uid: int = 0, since: date | None = None) -> list[int]:
         """Every UID above `after_uid` in the folder (SEARCH, or FETCH if SEARCH fails)."""
         folder = self._selected()

@@ -16,7 +16,7 @@ from tracker.errors import LedgerError
 
 # The newest migration; start-up compares the ledger's version with it and only then pays for
 # loading Alembic.
-HEAD_REVISION = "0002b"
+HEAD_REVISION = "0002_recognition"
 
 
 def default_ledger_path() -> Path:

@@ -21,6 +21,7 @@ from tracker.domain import (
 )
 from tracker.errors import LedgerError
 from tracker.ledger.db import describe, make_engine
+from tracker.ledger.events import CORRECTED_MESSAGE_IDS, correction_events
 from tracker.ledger.tables import Account, Message, SkippedMessage
 from tracker.ledger.tables import Checkpoint as CheckpointRow
 from tracker.lifecycle import Lifecycle, report_account
@@ -251,22 +252,25 @@ class Ledger:
         """Return every account's report line and lifecycle, ordered by address and platform."""
         with self.engine.connect() as conn:
             accounts = conn.execute(
-                select(_account.c.id, _account.c.address, _account.c.platform).order_by(
-                    _account.c.address, _account.c.platform
-                )
+                select(
+                    _account.c.id, _account.c.address, _account.c.platform, _account.c.added_by
+                ).order_by(_account.c.address, _account.c.platform)
             ).all()
             events = _trusted_account_events(conn)
             unverified = _accounts_with_unverified_mail(conn)
-        lifecycles = [
-            report_account(address, platform, events.get(account_id, ()))
-            for account_id, address, platform in accounts
-        ]
-        if not unverified:
-            return lifecycles
-        return [
-            (replace(report, verified=False), life) if account_id in unverified else (report, life)
-            for (report, life), (account_id, _, _) in zip(lifecycles, accounts, strict=True)
-        ]
+            for account_id, event in correction_events(conn):
+                events[account_id].append(event)
+        lifecycles = []
+        for account_id, address, platform, added_by in accounts:
+            report, life = report_account(address, platform, events.get(account_id, ()))
+            # An account only mail revealed, with nothing that counts (a code no flow claimed,
+            # mail awaiting review), is left out until something does.
+            if added_by == "mail" and report.state == "no_notice":
+                continue
+            if account_id in unverified:
+                report = replace(report, verified=False)
+            lifecycles.append((report, life))
+        return lifecycles
 
     def account_reports(self) -> list[AccountReport]:
         """Return every account's report line."""
@@ -284,7 +288,7 @@ class Ledger:
         *,
         account: str | None = None,
         platform: str | None = None,
-        purposes: Sequence[str] = ("objection",),
+        purposes: Sequence[str] = ("objection", "unknown"),
         include_expired: bool = False,
         include_unverified: bool = False,
         recorded_after: datetime | None = None,
@@ -412,6 +416,10 @@ def _message_row(message: ReadMessage, now: datetime) -> dict[str, object] | Non
         "code_expires_at": expires_at,
         "source": message.source,
         "recorded_at": now,
+        "form_link": parsed.form_link,
+        "reference": parsed.reference,
+        "subject": parsed.subject,
+        "review_reason": parsed.review_reason,
     }
 
 
@@ -425,12 +433,20 @@ def _trusted_account_events(conn: Connection) -> dict[int, list[LifecycleEvent]]
     events: dict[int, list[LifecycleEvent]] = defaultdict(list)
     if conn.dialect.name != "sqlite":
         rows = conn.execute(
-            select(_message.c.account_id, _message.c.kind, _message.c.sent_at).where(
-                _message.c.account_id.is_not(None), _message.c.trusted.is_(True)
+            select(
+                _message.c.account_id,
+                _message.c.kind,
+                _message.c.sent_at,
+                _message.c.code_purpose,
+                func.coalesce(_message.c.form_link, _message.c.reference),
+            ).where(
+                _message.c.account_id.is_not(None),
+                _message.c.trusted.is_(True),
+                _message.c.id.not_in(CORRECTED_MESSAGE_IDS),
             )
         )
-        for account_id, kind, sent_at in rows:
-            events[account_id].append(LifecycleEvent(kind, _utc(sent_at)))
+        for account_id, kind, sent_at, purpose, detail in rows:
+            events[account_id].append(LifecycleEvent(kind, _utc(sent_at), purpose, detail))
         return events
     to_datetime = (
         DateTime(timezone=True).dialect_impl(conn.dialect).result_processor(conn.dialect, None)
@@ -439,11 +455,12 @@ def _trusted_account_events(conn: Connection) -> dict[int, list[LifecycleEvent]]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(
-            "SELECT account_id, kind, sent_at FROM message"
-            " WHERE account_id IS NOT NULL AND trusted IS 1"
+            "SELECT account_id, kind, sent_at, code_purpose, coalesce(form_link, reference)"
+            " FROM message WHERE account_id IS NOT NULL AND trusted IS 1"
+            " AND id NOT IN (SELECT message_id FROM correction WHERE message_id IS NOT NULL)"
         )
         while batch := cursor.fetchmany(10_000):
-            for account_id, kind, stored in batch:
+            for account_id, kind, stored, purpose, detail in batch:
                 # What SQLAlchemy writes: "YYYY-MM-DD HH:MM:SS.ffffff", UTC without an offset.
                 if type(stored) is str and len(stored) == 26 and stored[19] == ".":
                     try:
@@ -452,7 +469,7 @@ def _trusted_account_events(conn: Connection) -> dict[int, list[LifecycleEvent]]
                         sent_at = _read_utc(stored, to_datetime)
                 else:
                     sent_at = _read_utc(stored, to_datetime)
-                events[account_id].append(LifecycleEvent(kind, sent_at))
+                events[account_id].append(LifecycleEvent(kind, sent_at, purpose, detail))
     finally:
         cursor.close()
     return events

@@ -50,6 +50,28 @@ class Message(SQLModel, table=True):
     code_expires_at: datetime | None = None
     source: str  # where it was read: a file (and mbox index) or imap mailbox/folder/uid
     recorded_at: datetime = Field(index=True)
+    form_link: str | None = None  # a notice's objection form
+    reference: str | None = None  # an info request's case or reference number
+    # Only for `unrecognised` mail, so that a person can judge it: Meta's subject, and why.
+    subject: str | None = None
+    review_reason: str | None = None
+
+
+class Correction(SQLModel, table=True):
+    """A correction made by hand: `tracker mark` (a message) or `tracker account set` (an account).
+
+    Corrections are events of their own, never edits of a message row, so re-imports, re-syncs
+    and rescans (which rewrite what mail says) leave them alone.
+    """
+
+    __tablename__ = "correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    kind: str
+    at: datetime | None = None  # None: the message's own time
+    created_at: datetime
 
 
 class SkippedMessage(SQLModel, table=True):

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from dataclasses import replace
 from itertools import islice
 
-from tracker.domain import CodePurpose, ParsedEmail, Platform, ReceivedTime
+from tracker.domain import CodePurpose, CustomRule, ParsedEmail, Platform, ReceivedTime
 from tracker.parse.classify import (
-    classify_kind,
-    is_objection_related,
+    Links,
+    classify_code_purpose,
+    classify_message,
+    extract_links,
+    extract_reference,
     platform_of_domain,
     refine_platform,
 )
@@ -38,7 +41,7 @@ MAX_TEXT_CHARS = 64 * 1024
 # "code" words in that text, at most: the code extractor weighs every candidate against every
 # such word, so a text made of "code 123456 code 123456 ..." would cost minutes.
 MAX_CODE_WORDS = 50
-_CODE_WORD = re.compile(r"(?i)c[oó]di?|k[oó]d")  # the stems tracker.parse.codes looks for
+_CODE_WORD = re.compile(r"(?i)c[oó]di?|k[oóô]d|kóð|kood|код|κωδικ")  # the stems codes.py looks for
 
 
 # The From field's raw bytes, folded lines included. Matching it is the cheapest triage there is.
@@ -73,8 +76,11 @@ def parse_email(
     authserv_ids: Iterable[str] = (),
     received: ReceivedTime | None = None,
     dkim_lookup: TxtLookup | None = None,
+    custom_rules: tuple[CustomRule, ...] = (),
 ) -> ParsedEmail:
     """Return what `raw` is; a malformed message comes back with `error` set, never raises.
+
+    `custom_rules` are the configuration's `[[rule]]`s, tried before the built-in wording.
 
     `received` is when the mail source says the message arrived (IMAP INTERNALDATE, the mbox
     `From ` line, a Maildir name, a file's mtime): the message's time when its Date is
@@ -122,7 +128,9 @@ def parse_email(
         trust_reason=verdict.reason,
     )
     try:
-        return _parse_meta_body(raw, base, headers, domain_platform, trusted=base.trusted)
+        return _parse_meta_body(
+            raw, base, headers, domain_platform, trusted=base.trusted, custom_rules=custom_rules
+        )
     except MalformedMail as err:
         return _with(base, error=str(err))
     except RecursionError:
@@ -154,17 +162,35 @@ def _judge(
 
 
 def _parse_meta_body(
-    raw: bytes, base: ParsedEmail, headers: Headers, domain_platform: Platform, *, trusted: bool
+    raw: bytes,
+    base: ParsedEmail,
+    headers: Headers,
+    domain_platform: Platform,
+    *,
+    trusted: bool,
+    custom_rules: tuple[CustomRule, ...],
 ) -> ParsedEmail:
     body = read_body(raw)
-    parsed = _classify_meta_mail(
-        base, headers, _bounded(body.text), domain_platform, trusted=trusted
-    )
-    if parsed.kind == "other" and body.plain.strip() and body.html_parts:
-        # The plain part of a multipart mail can be a stub ("view this email in a browser").
-        parsed = _classify_meta_mail(
-            base, headers, _bounded(body.html_text()), domain_platform, trusted=trusted
+    # Links are read from the raw HTML too: its visible text drops every href.
+    links = extract_links(body.plain, *body.html_parts)
+
+    def classify(text: str) -> ParsedEmail:
+        return _classify_meta_mail(
+            base,
+            headers,
+            _bounded(text),
+            domain_platform,
+            trusted=trusted,
+            links=links,
+            custom_rules=custom_rules,
         )
+
+    parsed = classify(body.text)
+    if parsed.kind in ("other", "unrecognised") and body.plain.strip() and body.html_parts:
+        # The plain part of a multipart mail can be a stub ("view this email in a browser").
+        from_html = classify(body.html_text())
+        if from_html.kind != "other":
+            parsed = from_html
     return parsed
 
 
@@ -202,18 +228,35 @@ def _bounded(text: str) -> str:
 
 
 def _classify_meta_mail(
-    base: ParsedEmail, headers: Headers, text: str, domain_platform: Platform, *, trusted: bool
+    base: ParsedEmail,
+    headers: Headers,
+    text: str,
+    domain_platform: Platform,
+    *,
+    trusted: bool,
+    links: Links,
+    custom_rules: tuple[CustomRule, ...],
 ) -> ParsedEmail:
     headers = replace(headers, subject=squash_runs(headers.subject))
     if quotes_people(headers.subject, text):  # what a person wrote is never Meta's decision
         return _with(base, platform=domain_platform, trusted=trusted)
     code = extract_code(headers.subject, text)
-    kind = classify_kind(headers.subject, text, has_code=code is not None)
+    verdict = classify_message(
+        headers.subject,
+        text,
+        has_code=code is not None,
+        trusted=trusted,
+        links=links,
+        custom_rules=custom_rules,
+    )
+    kind = verdict.kind
     platform = refine_platform(domain_platform, headers.subject, text)
     purpose: CodePurpose | None = None
     validity: int | None = None
     if kind == "code" and trusted:
-        purpose = "objection" if is_objection_related(headers.subject, text) else "login"
+        purpose = classify_code_purpose(headers.subject, text)
+        if purpose == "login" and any(r.kind == "code" for r in custom_rules):
+            purpose = "unknown"  # the user's rule says so; the flow's order decides
         validity = extract_validity_minutes(text)
     return _with(
         base,
@@ -223,6 +266,20 @@ def _classify_meta_mail(
         code=code if kind == "code" and trusted else None,
         code_purpose=purpose,
         code_valid_minutes=validity,
+        form_link=links.objection_form if kind == "notice" else None,
+        reference=extract_reference(text) if kind == "info_requested" else None,
+        subject=_without_digits(headers.subject[:300]) if kind == "unrecognised" else None,
+        review_reason=verdict.reason,
+    )
+
+
+_DIGIT_RUN = re.compile(r"\d(?:[\d \u00a0-]*\d)?")
+
+
+def _without_digits(subject: str) -> str:
+    """Return a subject with its digits hidden: the ledger keeps no code, even by accident."""
+    return _DIGIT_RUN.sub(
+        lambda m: "#" * len(m.group(0)) if len(m.group(0)) >= 4 else m.group(0), subject
     )
 
 

@@ -8,12 +8,24 @@ objection is honoured" and must not count as an approval.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.domain import META_BASE_DOMAINS, META_EXACT_DOMAINS, Kind, Platform
+from tracker.domain import (
+    META_BASE_DOMAINS,
+    META_EXACT_DOMAINS,
+    OBJECTION_FORMS,
+    THIRD_PARTY_DATA_FORM,
+    CodePurpose,
+    CustomRule,
+    Kind,
+    Platform,
+)
+from tracker.parse.rules import LanguageRules, load_languages
 
 try:  # CPython's regex parser, to bound a pattern's first characters; private, so guarded:
     import re._parser as _sre_parser  # a renamed module costs the lookahead's speed, nothing else
@@ -34,127 +46,7 @@ def platform_of_domain(domain: str | None) -> Platform | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class LanguageRules:
-    """Regular expressions (lower-case text, one sentence at a time) for one language."""
-
-    ai_at_meta: str  # names the AI-at-Meta programme
-    objection: str  # names the objection itself
-    request: str  # a generic "your request" (decisions are often worded about the request)
-    right_to_object: str  # offers the right to object (notices)
-    approve: str  # in a sentence with `objection`: it will be honoured
-    decline: str  # in a sentence with `objection`: it will not be honoured
-    acknowledge: str  # received, under review, or more information needed
-    conditional: str  # "if ...": the sentence describes a possibility, not a decision
-
-
-LANGUAGES: dict[str, LanguageRules] = {
-    "en": LanguageRules(
-        ai_at_meta=r"\bai at meta\b|generative ai",
-        objection=r"\bobjection|\bobject(ed|ing)?\b",
-        request=r"\brequest",
-        right_to_object=r"right to object|\bobject to\b|objection form",
-        approve=r"\bhono(u)?r(ed|ing)?\b|\bapproved?\b|\bgranted\b|\baccepted\b",
-        decline=r"unable to|can(no|')t|not able to|won't be able|\bdeclined?\b|not hono(u)?r|"
-        r"\brejected\b|not been approved|could not|couldn't",
-        acknowledge=r"don't automatically fulfil|do not automatically fulfil|we('ve| have)? received your|"
-        r"we('ll| will) review|under review|need(s)? more (information|details)|"
-        r"provide (us with )?more information|review (it|them|your request)",
-        conditional=r"^(if|once|when)\b|\bif (your|you)\b",
-    ),
-    "de": LanguageRules(
-        ai_at_meta=r"\bki bei meta\b|generative(n|r)? ki",
-        objection=r"widerspruch|widersprechen",
-        request=r"anfrage|antrag",
-        right_to_object=r"recht,? (zu )?widersprechen|widerspruchsrecht|recht auf widerspruch|"
-        r"widersprechen",
-        approve=r"nachkommen|nachgekommen|stattgeben|stattgegeben|berücksichtig|genehmigt",
-        decline=r"nicht nachkommen|nicht stattgeben|leider nicht|abgelehnt|nicht (möglich|berücksichtig)",
-        acknowledge=r"(haben|hat) (deine|ihre|deinen|ihren) \w+ erhalten|wir (werden|prüfen|überprüfen)|"
-        r"weitere informationen (benötigen|brauchen)|benötigen weitere informationen|nicht automatisch",
-        conditional=r"^(wenn|falls|sobald)\b|\b(wenn|falls) (dein|ihr|du|sie)\b",
-    ),
-    "fr": LanguageRules(
-        ai_at_meta=r"\bia (chez|de|à) meta\b|ia générative",
-        objection=r"opposition|vous opposer|t'opposer|objection",
-        request=r"demande",
-        right_to_object=r"droit de (vous|t')opposer|droit d'opposition|(vous|t')opposer",
-        approve=r"respect(er|erons|é|ée)|accéd(er|erons|é)|accept(er|erons|é|ée)|fait droit",
-        decline=r"ne (pouvons|pourrons) pas|pas en mesure|refus(er|ée|é)|rejet(er|ée|é)|"
-        r"ne sera pas",
-        acknowledge=r"avons (bien )?reçu|examiner(ons)?|besoin de plus d'informations|"
-        r"pas automatiquement",
-        conditional=r"^(si|lorsque|quand)\b|\bsi (votre|vous|ta|tu)\b",
-    ),
-    "es": LanguageRules(
-        ai_at_meta=r"\bia (en|de) meta\b|ia generativa",
-        objection=r"oposición|objeción|oponerte|oponerse",
-        request=r"solicitud",
-        right_to_object=r"derecho a (oponerte|oponerse|objetar)|oponerte|oponerse",
-        approve=r"acept(ar|aremos|ado|ada)|respet(ar|aremos|ado|ada)|atender(emos)?",
-        decline=r"no (podemos|podremos)|rechaz(ar|ado|ada)|deneg(ar|ado|ada)|no es posible",
-        acknowledge=r"hemos recibido|revisaremos|necesitamos más información|"
-        r"no (se )?(cumplimos|atienden|tramitamos) automáticamente|no [^.\n]{0,120}automáticamente",
-        conditional=r"^(si|cuando)\b|\bsi (tu|usted)\b",
-    ),
-    "it": LanguageRules(
-        ai_at_meta=r"\bia (in|di) meta\b|ia generativa",
-        objection=r"opposizione|opporti|opporsi",
-        request=r"richiesta",
-        right_to_object=r"diritto di (opporti|opporsi)|opporti|opporsi",
-        approve=r"accogli(ere|eremo|ere)|accolt[ao]|rispett(are|eremo|ata)|applicata|approvat[ao]",
-        decline=r"non (possiamo|potremo|è possibile)|respint[ao]|rifiutat[ao]|non (verrà|sarà) "
-        r"(accolt|applicat)",
-        acknowledge=r"abbiamo ricevuto|esaminer|valuter|abbiamo bisogno di ulteriori informazioni|"
-        r"non [^.\n]{0,120}automaticamente",
-        conditional=r"^(se|quando)\b|\bse (la tua|tu)\b",
-    ),
-    "nl": LanguageRules(
-        ai_at_meta=r"\bai bij meta\b|generatieve ai",
-        objection=r"bezwaar",
-        request=r"verzoek",
-        right_to_object=r"recht (om )?bezwaar|bezwaar (te )?maken",
-        approve=r"honoreren|gehonoreerd|inwilligen|ingewilligd|goedgekeurd|gehonoreerd",
-        decline=r"niet (honoreren|inwilligen|gehonoreerd|ingewilligd)|kunnen [^.\n]{0,80}niet|afgewezen|"
-        r"helaas",
-        acknowledge=r"hebben (je|uw) \w+ ontvangen|we (zullen|gaan) [^.\n]{0,80}beoordelen|meer informatie nodig|"
-        r"niet automatisch",
-        conditional=r"^(als|indien|wanneer)\b|\b(als|indien) (je|jouw|uw)\b",
-    ),
-    "pl": LanguageRules(
-        ai_at_meta=r"\bai w meta\b|sztuczn\w+ inteligencj\w+ w meta|generatywn\w+ (ai|sztuczn)",
-        objection=r"sprzeciw\w*",
-        request=r"wnios\w*|prośb\w*",
-        right_to_object=r"prawo do (wniesienia )?sprzeciwu|sprzeciwić się|wnieść sprzeciw",
-        approve=r"uwzględni\w*|zaakceptow\w*|rozpatrzon\w* pozytywnie|zatwierdz\w*",
-        decline=r"nie (możemy|będziemy|uwzględni\w*|zostanie|został)|odrzuc\w*|odrzuon\w*",
-        acknowledge=r"otrzymaliśmy|rozpatrzymy|przeanalizujemy|potrzebujemy więcej informacji|"
-        r"nie [^.\n]{0,120}automatycznie",
-        conditional=r"^(jeśli|jeżeli|gdy)\b",
-    ),
-    "pt": LanguageRules(
-        ai_at_meta=r"\bia (na|da) meta\b|ia generativa",
-        objection=r"oposição|objeção|opor-se|opor-te",
-        request=r"solicitação|pedido",
-        right_to_object=r"direito (de|a) (se )?opor|direito de oposição|opor-se|opor-te",
-        approve=r"atender(emos)?|atendid[ao]|aceit(ar|aremos|a|o)|respeit(ar|aremos|ad[ao])|"
-        r"aprovad[ao]",
-        decline=r"não (podemos|poderemos|será|foi)|recusad[ao]|rejeitad[ao]|indeferid[ao]",
-        acknowledge=r"recebemos|analisaremos|precisamos de mais informações|não [^.\n]{0,120}automaticamente",
-        conditional=r"^(se|quando)\b|\bse (a sua|você|tu)\b",
-    ),
-    "sv": LanguageRules(
-        ai_at_meta=r"\bai hos meta\b|generativ ai",
-        objection=r"invändning\w*|invända",
-        request=r"begäran",
-        right_to_object=r"rätt att invända|invända mot",
-        approve=r"godkänn\w*|godkänt|godkänd|tillmötesgå\w*|beviljad|beviljat",
-        decline=r"kan (tyvärr )?inte|inte (godkänn|tillmötesgå|beviljas)|avslag|avslå\w*|avvisad",
-        acknowledge=r"har tagit emot|har mottagit|kommer att granska|behöver mer information|"
-        r"inte automatiskt",
-        conditional=r"^(om|när)\b",
-    ),
-}
+LANGUAGES: dict[str, LanguageRules] = load_languages()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +58,30 @@ class _CompiledRules:
     approve: re.Pattern[str]
     decline: re.Pattern[str]
     acknowledge: re.Pattern[str]
+    info_requested: re.Pattern[str]
     conditional: re.Pattern[str]
+    login: re.Pattern[str]
+    case_word: re.Pattern[str]
+    not_automatic: re.Pattern[str]
+    not_flow: re.Pattern[str]
 
 
-def _union(field: str) -> re.Pattern[str]:
+def _union(field: str, languages: Iterable[str] = LANGUAGES) -> re.Pattern[str]:
     return _compile_with_first_chars(
-        "|".join(f"(?:{getattr(rules, field)})" for rules in LANGUAGES.values())
+        "|".join(f"(?:{getattr(LANGUAGES[code], field)})" for code in languages)
     )
+
+
+@functools.lru_cache(maxsize=128)
+def rules_for(languages: frozenset[str]) -> _CompiledRules:
+    """Return the rules of these languages only, compiled (all languages for an empty set).
+
+    Twenty-six languages in one union made every search try ~80 alternatives at each
+    position; a mail is written in one or two of them, and its AI, objection and request
+    words say which.
+    """
+    chosen = sorted(languages) if languages else list(LANGUAGES)
+    return _CompiledRules(*(_union(f, chosen) for f in _CompiledRules.__slots__))  # type: ignore[arg-type]
 
 
 def _compile_with_first_chars(pattern: str) -> re.Pattern[str]:
@@ -257,7 +166,15 @@ def _class_members(items: list[tuple[Any, Any]]) -> set[str] | None:
     return members
 
 
-_RULES = _CompiledRules(*(_union(f) for f in _CompiledRules.__slots__))  # type: ignore[arg-type]
+_RULES = rules_for(frozenset())
+# Which languages a mail is written in, from its short function words: one pass over its words
+# instead of every language's rules over its text.
+_LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {}
+for _code, _rules in LANGUAGES.items():
+    for _word in _rules.words.split():
+        _LANGUAGES_OF_WORD[_word] = (*_LANGUAGES_OF_WORD.get(_word, ()), _code)
+_WORD = re.compile(r"\w+")
+_MAX_LANGUAGES = 4
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n\s*\n|\n(?=\s*[-•*])")
 # The Oct 2025 notice about ads and Meta AI offers no objection; these phrases mark Meta's
 # non-objection mail that nonetheless talks about AI.
@@ -291,46 +208,193 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a mail is, and for `unrecognised` mail why it was doubtful."""
+
+    kind: Kind
+    reason: str | None = None
+
+
 def classify_kind(subject: str, text: str, *, has_code: bool) -> Kind:
     """Return what a message from Meta is about, from its subject and decoded text."""
+    return classify_message(subject, text, has_code=has_code, trusted=False).kind
+
+
+def classify_message(
+    subject: str,
+    text: str,
+    *,
+    has_code: bool,
+    trusted: bool,
+    links: Links | None = None,
+    custom_rules: tuple[CustomRule, ...] = (),
+    languages: frozenset[str] | None = None,
+) -> Verdict:
+    """Return what a message from Meta is, from its wording first and then from other evidence.
+
+    Order of evidence: the user's own `[[rule]]`s; a decision sentence; a request for more
+    information; a code; a notice's wording; an acknowledgement; then evidence that does not
+    depend on wording (a link to an objection form with the AI-at-Meta term is a notice). A
+    trusted mail with flow evidence that none of this explains is `unrecognised`. Only the
+    rules of the languages the mail is written in are tried (`languages`, else detected).
+    """
+    links = links or Links()
     whole = normalise(subject + "\n\n" + text)
-    if _RULES.objection.search(whole) or _RULES.request.search(whole):
+    if languages is None:
+        languages = detect_languages(whole)
+    for rule in custom_rules:
+        if _custom_applies(rule, whole, languages):
+            return Verdict(rule.kind)
+    rules = rules_for(languages)
+    kind = _kind_from_wording(whole, rules, has_code=has_code)
+    if kind != "other":
+        return Verdict(kind)
+    has_ai_term = rules.ai_at_meta.search(whole) is not None
+    if links.objection_form and has_ai_term:
+        return Verdict("notice")
+    if not trusted:
+        return Verdict("other")
+    reason = _doubt(whole, links, rules, has_ai_term=has_ai_term)
+    return Verdict("unrecognised", reason) if reason else Verdict("other")
+
+
+def _kind_from_wording(whole: str, rules: _CompiledRules, *, has_code: bool) -> Kind:
+    names_flow = rules.objection.search(whole) or rules.request.search(whole)
+    if names_flow:
         # Whole-text checks first: most mails never need the sentence-by-sentence pass.
-        may_decline = _RULES.decline.search(whole) is not None
-        may_approve = _RULES.approve.search(whole) is not None
+        may_decline = rules.decline.search(whole) is not None
+        may_approve = rules.approve.search(whole) is not None
         if may_decline or may_approve:
             decided = [
                 s
                 for s in split_sentences(whole)
-                if (_RULES.objection.search(s) or _RULES.request.search(s))
-                and not _RULES.conditional.search(s)
+                if (rules.objection.search(s) or rules.request.search(s))
+                and not rules.conditional.search(s)
+                and not rules.not_automatic.search(s)
             ]
-            if may_decline and any(_RULES.decline.search(s) for s in decided):
+            if may_decline and any(rules.decline.search(s) for s in decided):
                 return "rejected"
-            if may_approve and any(_RULES.approve.search(s) for s in decided):
+            if may_approve and any(rules.approve.search(s) for s in decided):
                 return "approved"
+    if rules.info_requested.search(whole) and (names_flow or rules.case_word.search(whole)):
+        return "info_requested"
     if has_code:
         return "code"
-    if _RULES.ai_at_meta.search(whole) and _RULES.right_to_object.search(whole):
+    if rules.ai_at_meta.search(whole) and rules.right_to_object.search(whole):
         return "notice"
-    if _RULES.acknowledge.search(whole) and (
-        _RULES.objection.search(whole) or _RULES.request.search(whole)
-    ):
+    if names_flow and rules.acknowledge.search(whole):
         return "received"
     return "other"
 
 
-_LOGIN_SUBJECT = _compile_with_first_chars(
-    r"log ?in|sign ?up|anmeld|connexion|iniciar sesión|accesso|inloggen|logowani|entrar|logga in"
-)
+def _doubt(whole: str, links: Links, rules: _CompiledRules, *, has_ai_term: bool) -> str | None:
+    """Return why a trusted mail that matched no rule may still belong to the flow, or None."""
+    if links.objection_form:
+        return "links to an objection form but matched no rule"
+    if links.flow_page:
+        return "links to Meta's AI privacy pages but matched no rule"
+    if rules.objection.search(whole):
+        return "mentions an objection but matched no rule"
+    if has_ai_term and not rules.not_flow.search(whole):
+        return "names AI at Meta but matched no rule"
+    return None
+
+
+def _custom_applies(rule: CustomRule, whole: str, languages: frozenset[str]) -> bool:
+    if rule.language is not None and rule.language not in languages:
+        return False
+    return _custom_pattern(rule.pattern).search(whole) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _custom_pattern(pattern: str) -> re.Pattern[str]:
+    # Validated when the configuration was loaded; matched on lower-cased text, so any case.
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def detect_languages(whole: str) -> frozenset[str]:
+    """Return the languages normalised text is most likely in (empty: it could be any).
+
+    A language counts when at least two of its function words occur (one, for a text too
+    short to have two); at most the four best are kept.
+    """
+    counts: dict[str, int] = {}
+    for word in set(_WORD.findall(whole)).intersection(_LANGUAGES_OF_WORD):
+        for code in _LANGUAGES_OF_WORD[word]:
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return frozenset()
+    scores = [(score, code) for code, score in counts.items()]
+    best = max(score for score, _ in scores)
+    floor = 2 if best >= 2 else 1
+    ranked = sorted((s for s in scores if s[0] >= floor), key=lambda s: (-s[0], s[1]))
+    return frozenset(code for _, code in ranked[:_MAX_LANGUAGES])
+
+
+def classify_code_purpose(subject: str, text: str) -> CodePurpose:
+    """Return why a code was sent: `login` when the mail says sign-in, sign-up, password...;
+    `objection` when it names the objection or AI at Meta; otherwise `unknown`."""
+    if _RULES.login.search(normalise(subject)):
+        return "login"
+    whole = normalise(subject + "\n" + text)
+    rules = rules_for(detect_languages(whole))
+    if rules.ai_at_meta.search(whole) or rules.objection.search(whole):
+        return "objection"
+    if rules.login.search(whole):
+        return "login"
+    return "unknown"
 
 
 def is_objection_related(subject: str, text: str) -> bool:
     """Return True if the mail talks about an AI-training objection (for a code's purpose)."""
-    whole = normalise(subject + "\n" + text)
-    return bool(
-        _RULES.ai_at_meta.search(whole) or _RULES.objection.search(whole)
-    ) and not _LOGIN_SUBJECT.search(normalise(subject))
+    return classify_code_purpose(subject, text) == "objection"
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Links in a Meta mail that are evidence of the objection flow."""
+
+    objection_form: str | None = None  # a help/contact objection form (not third-party data)
+    flow_page: str | None = None  # the third-party-data form or the AI privacy-centre page
+
+
+_FORM_LINK = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:facebook|instagram)\.com/(?:help/(?:instagram/)?)?contact/(\d{6,20})"
+)
+_FLOW_PAGE = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:facebook\.com/privacy/genai|privacycenter\.instagram\.com/genai)"
+    r"/?(?=[\s\"'<>?#)]|$)"
+)
+
+
+def extract_links(*texts: str) -> Links:
+    """Return the objection form and flow pages linked from a mail's text or raw HTML."""
+    form = page = None
+    for text in texts:
+        if "contact/" in text:
+            for match in _FORM_LINK.finditer(text):
+                if match.group(1) in OBJECTION_FORMS:
+                    form = form or match.group(0)
+                elif match.group(1) == THIRD_PARTY_DATA_FORM:
+                    page = page or match.group(0)
+        if page is None and "genai" in text:
+            found = _FLOW_PAGE.search(text)
+            page = found.group(0) if found else None
+    return Links(form, page)
+
+
+_REFERENCE = re.compile(r"\s*[:#]?\s*(?:n[ºo°.]\s*)?([a-z0-9][a-z0-9-]{2,30}[0-9][a-z0-9-]*)")
+
+
+def extract_reference(text: str) -> str | None:
+    """Return the case or reference number a mail names ("Case number: 10293847"), or None."""
+    whole = normalise(text)
+    for match in rules_for(detect_languages(whole)).case_word.finditer(whole):
+        found = _REFERENCE.match(whole, match.end())
+        if found and any(c.isdigit() for c in found.group(1)):
+            return found.group(1).upper()
+    return None
 
 
 def refine_platform(domain_platform: Platform, subject: str, text: str) -> Platform:

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 # "code", "Code", "Bestätigungscode", "código", "codice", "kod", "koden", "kód", "verifieringskod"...
-_CODE_WORD = re.compile(r"(?i)(?:c[oó]di?|k[oó]d)\w*")
+_CODE_WORD = re.compile(r"(?i)(?:c[oó]di?|k[oóô]d|kóð|kood|код|κωδικ)\w*")
 # "FB-56099": Facebook's sign-up prefix.
 _PREFIXED = re.compile(r"\bFB-(\d{4,8})\b")
 # 4-8 digits, or two or three groups of 3-4 digits ("418 207", "1234 5678").
@@ -27,11 +27,15 @@ _NOISE = [
     re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b"),  # numeric dates
     re.compile(r"\b\d{1,2}[:.h]\d{2}\b"),  # times
     re.compile(r"(?:[€$£]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|EUR|USD|GBP|zł|PLN|SEK|kr)\b)"),  # amounts
-    # reference / request / case numbers, in the supported languages
+    # reference / case numbers, in the supported languages
     re.compile(
-        r"(?i)\b(?:ref(?:erence|erenz|erencia|erência|erentie)?|request|case|ticket|anfrage|"
-        r"demande|solicitud|richiesta|verzoek|zgłoszeni\w*|pedido|ärende|nr|no|id|n[º°o])"
+        r"(?i)\b(?:ref(?:erence|erenz|erencia|erência|erentie)?|case|ticket|ärende|nr|no|id|n[º°o])"
         r"\.?\s*(?:id|nr|number|nummer|numéro|número|numero|numer)?\.?[:#]?\s*\d[\d -]*"
+    ),
+    # request numbers: "request" alone is not enough ("confirm your request: 123456" is a code)
+    re.compile(
+        r"(?i)\b(?:request|anfrage|demande|solicitud|richiesta|verzoek|zgłoszeni\w*|pedido)"
+        r"\.?\s*(?:id|nr|number|nummer|numéro|número|numero|numer|n[º°o]|#)\.?[:#]?\s*\d[\d -]*"
     ),
     # years and day-month dates written with month names, e.g. "12 September 2024"
     re.compile(r"\b(?:19|20)\d{2}\b"),
