@@ -12,7 +12,8 @@ from tracker.ledger import Ledger
 from tracker.ledger.service import ServiceLog
 
 
-def test_status_without_a_watcher(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_status_without_a_watcher(run_cli, ledger_path: Path) -> None:  # type: ignore[no-untyped-def]
+    Ledger.open(str(ledger_path)).close()
     result = run_cli("status")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()

@@ -41,7 +41,7 @@ def events(obj: Context, since: str | None, account: str | None, as_json: bool) 
             raise click.UsageError(
                 f"--since: '{since}' is neither an ISO date/time nor an age like 2h or 3d"
             ) from None
-    found = EventLog(obj.ledger().engine).list_events(since=start, account=account)
+    found = EventLog(obj.ledger(create=False).engine).list_events(since=start, account=account)
     if as_json:
         for event in found:
             click.echo(json.dumps(event_to_dict(event), ensure_ascii=False))

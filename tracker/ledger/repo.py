@@ -162,8 +162,9 @@ class Ledger:
             )
         if self._insert_ignoring_duplicates(conn, _message, row):
             counts.new += 1
-            if row["account_id"] is not None and parsed.trusted:
-                counts.touched_accounts.add(row["account_id"])
+            account_id = row["account_id"]
+            if isinstance(account_id, int) and parsed.trusted:
+                counts.touched_accounts.add(account_id)
         else:
             counts.duplicate += 1
 
