@@ -17,10 +17,8 @@ def test_status_without_a_watcher(run_cli, ledger_path: Path) -> None:  # type: 
     result = run_cli("status")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[1] == "0 accounts, 0 Meta messages, 0 skipped, 0 codes held"
-    assert "Watcher: not running" in lines
-    assert "Notifications waiting to be delivered: 0" in lines
-    assert lines[-1] == "Mail awaiting review: 0"
+    assert lines[1].endswith(", 0 awaiting review")
+    assert lines[2:] == ["Watcher: not running", "Notifications waiting to be delivered: 0"]
 
 
 def test_status_names_the_running_watcher_and_each_folders_health(

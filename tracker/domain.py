@@ -121,6 +121,7 @@ class CustomRule:
     pattern: str  # a regular expression over lower-cased text, checked for bounded cost
     language: str | None = None  # only mail in this built-in language
 
+
 # What a user can be told about. An account reaching a state is announced by the event named
 # like the state, except where STATE_EVENTS says otherwise; `code` and `stuck` come from the
 # flow itself, `unrecognised` from mail that went to review.

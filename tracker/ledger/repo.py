@@ -22,8 +22,8 @@ from tracker.domain import (
 )
 from tracker.errors import LedgerError
 from tracker.ledger.db import describe, make_engine
-from tracker.ledger.events import CORRECTED_MESSAGE_IDS, correction_events
 from tracker.ledger.eventlog import record_account_events
+from tracker.ledger.events import CORRECTED_MESSAGE_IDS, correction_events
 from tracker.ledger.tables import Account, Message, SkippedMessage
 from tracker.ledger.tables import Checkpoint as CheckpointRow
 from tracker.lifecycle import Lifecycle, report_account
