@@ -288,3 +288,27 @@ def test_states_reached_other_than_by_mail_are_announced_once(ledger: Ledger) ->
     )
     assert announced.turnaround_seconds == 60.0
     assert events.reconcile_states([corrected]) == []
+
+
+def test_a_state_set_by_hand_becomes_an_event_at_once(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("import", str(SAMPLES)).exit_code == 0
+    before = run_cli("events", "--json", "--account", "tom.hughes@example.net").stdout
+    assert [json.loads(line)["event"] for line in before.splitlines()] == ["notice"]
+    result = run_cli(
+        "account",
+        "set",
+        "tom.hughes@example.net",
+        "--platform",
+        "facebook",
+        "--state",
+        "approved",
+        "--at",
+        "2025-06-01T10:00",
+    )
+    assert result.exit_code == 0, result.stderr
+    after = run_cli("events", "--json", "--account", "tom.hughes@example.net").stdout
+    rows = [json.loads(line) for line in after.splitlines()]
+    assert [r["event"] for r in rows] == ["notice", "approved"]
+    assert rows[1]["at"] == "2025-06-01T10:00:00+00:00"
+    again = run_cli("events", "--json", "--account", "tom.hughes@example.net").stdout
+    assert again == after
