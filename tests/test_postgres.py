@@ -37,6 +37,7 @@ def test_same_report_and_codes_as_sqlite(run_cli, postgres, tmp_path):
         ("report", "--json"),
         ("stats", "--json"),
         ("code", "--include-expired", "--json"),
+        ("events", "--json"),
     ):
         sqlite_out = run_cli(*args).stdout
         postgres_out = run_cli(*args, db=postgres.url).stdout

@@ -38,7 +38,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -46,6 +46,14 @@ import platformdirs
 
 from tracker.domain import CustomRule
 from tracker.errors import ConfigError
+from tracker.notify_config import (
+    DigestSettings,
+    NotifyTarget,
+    StuckSettings,
+    parse_digest,
+    parse_notify_targets,
+    parse_stuck,
+)
 
 Security = Literal["tls", "starttls", "none"]
 SECURITIES: tuple[Security, ...] = get_args(Security)
@@ -54,7 +62,7 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 # Servers may drop an IDLE after 30 minutes (RFC 2177) and NAT boxes much sooner.
 DEFAULT_IDLE_RENEW_SECONDS = 600.0
 
-_TOP_KEYS = ("ledger", "trust", "mailbox", "rule")
+_TOP_KEYS = ("ledger", "trust", "mailbox", "rule", "notify", "digest", "stuck")
 _RULE_KEYS = ("kind", "language", "pattern")
 _LEDGER_KEYS = ("url",)
 _TRUST_KEYS = ("authserv_ids",)
@@ -153,6 +161,9 @@ class Settings:
     authserv_ids: tuple[str, ...] = ()
     source: Path | None = None
     rules: tuple[CustomRule, ...] = ()  # [[rule]] tables: wording the built-in rules lack
+    notify: tuple[NotifyTarget, ...] = ()
+    digest: DigestSettings | None = None
+    stuck: StuckSettings = field(default_factory=StuckSettings)
 
     def mailbox(self, name: str) -> MailboxSettings:
         """The mailbox called `name`; ConfigError if there is none."""
@@ -274,12 +285,21 @@ def _parse(data: dict[str, Any], where: _Where) -> Settings:
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list) or not all(isinstance(r, dict) for r in raw_rules):
         raise where.fail("", "'rule' must be a list of tables ([[rule]])", key="rule")
+
+    def fail(table: str, message: str, key: str | None) -> ConfigError:
+        # A key of a [[notify]] entry (url, name) may also be another table's: the first line
+        # with it could point elsewhere, so those errors name the entry and no line.
+        return where.fail(table, message, key=None if table.startswith("[[notify]]") else key)
+
     return Settings(
         ledger_url=_normalise_ledger_url(url, where.path.parent) if url else None,
         mailboxes=mailboxes,
         authserv_ids=tuple(ids),
         source=where.path,
         rules=tuple(_parse_rule(raw, i, where) for i, raw in enumerate(raw_rules, start=1)),
+        notify=parse_notify_targets(data.get("notify"), fail),
+        digest=parse_digest(data.get("digest"), fail),
+        stuck=parse_stuck(data.get("stuck"), fail),
     )
 
 
@@ -449,10 +469,4 @@ def _apply_env(settings: Settings, env: Mapping[str, str]) -> Settings:
     from_env = authserv_ids_from_env(env)
     if from_env is not None:
         authserv_ids = from_env
-    return Settings(
-        ledger_url=ledger_url,
-        mailboxes=settings.mailboxes,
-        authserv_ids=authserv_ids,
-        source=settings.source,
-        rules=settings.rules,
-    )
+    return replace(settings, ledger_url=ledger_url, authserv_ids=authserv_ids)

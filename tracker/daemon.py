@@ -30,8 +30,9 @@ from tracker.sync import FolderSync, connect_mailbox, error_reason, sync_folder
 
 if TYPE_CHECKING:
     from tracker.config import MailboxSettings
-    from tracker.domain import CodeRecord
+    from tracker.domain import CodeRecord, Event
     from tracker.imap.session import MailboxSession
+    from tracker.jobs import ServicePlan
     from tracker.ledger import Ledger
 
     Connector = Callable[[MailboxSettings], MailboxSession]
@@ -127,6 +128,7 @@ class FolderWatcher:
         self.failures = 0  # consecutive failed attempts since the last good connection
         self._sync_requested = threading.Event()
         self._down_since: float | None = None
+        self.on_events: Callable[[Sequence[Event]], None] = _log_events
 
     @property
     def subject(self) -> str:
@@ -187,6 +189,10 @@ class FolderWatcher:
         )
         self.syncs += 1
         counts = result.counts
+        from tracker.ledger.service import ServiceLog
+
+        self.on_events(counts.events)
+        ServiceLog(self.ledger.engine).folder_ok(self.mailbox.name, self.folder)
         if counts.new or counts.malformed:
             log.info(
                 "%s: recorded %d new message(s), %d malformed, up to UID %d",
@@ -253,6 +259,9 @@ class FolderWatcher:
     def _went_down(self, err: Exception) -> None:
         self.failures += 1
         reason = error_reason(err)
+        from tracker.ledger.service import ServiceLog
+
+        ServiceLog(self.ledger.engine).folder_failed(self.mailbox.name, self.folder, reason)
         known = isinstance(err, LedgerError | MailboxError | ConfigError)
         if self.state == "down":
             log.debug("%s: still failing (attempt %d): %s", self.subject, self.failures, reason)
@@ -274,6 +283,13 @@ class FolderWatcher:
 
 
 # ------------------------------------------------------------------------------ wiring
+
+
+def _log_events(events: Sequence[Event]) -> None:
+    """Log each event a sync pass made: "approved anna@example.org (facebook) after 21m"."""
+    from tracker.jobs import log_events
+
+    log_events(events)
 
 
 def request_reconciliation(watchers: Iterable[FolderWatcher]) -> None:
@@ -316,10 +332,12 @@ def start_watch(
     authserv_ids: Iterable[str] = (),
     connect: Connector = connect_mailbox,
     folders: Sequence[str] | None = None,
+    services: ServicePlan | None = None,
 ) -> Watch:
     """Start one thread per (mailbox, folder) and the reconciliation job; return the Watch.
 
     `folders` replaces every mailbox's configured folders (`code --wait` watches INBOX only).
+    `services` adds the scheduled jobs (notifications, stuck detection, code wiping, digest).
     """
     options = options or WatchOptions()
     stop = stop or threading.Event()
@@ -356,6 +374,18 @@ def start_watch(
         coalesce=True,
         max_instances=1,
     )
+    if services is not None:
+        from tracker.jobs import schedule_jobs
+
+        wake_delivery = schedule_jobs(scheduler, ledger, services)
+
+        def on_events(events: Sequence[Event]) -> None:
+            _log_events(events)
+            if events:
+                wake_delivery()
+
+        for watcher in watchers:
+            watcher.on_events = on_events
     scheduler.start()
     watch.scheduler = scheduler
     return watch
@@ -369,6 +399,7 @@ def run_watch(
     options: WatchOptions | None = None,
     authserv_ids: Iterable[str] = (),
     connect: Connector = connect_mailbox,
+    services: ServicePlan | None = None,
 ) -> None:
     """Watch every folder of every mailbox until `stop` is set, then stop cleanly."""
     options = options or WatchOptions()
@@ -380,7 +411,13 @@ def run_watch(
         options.reconcile_seconds,
     )
     with start_watch(
-        ledger, mailboxes, stop=stop, options=options, authserv_ids=authserv_ids, connect=connect
+        ledger,
+        mailboxes,
+        stop=stop,
+        options=options,
+        authserv_ids=authserv_ids,
+        connect=connect,
+        services=services,
     ):
         while not stop.wait(options.stop_check_seconds):
             pass

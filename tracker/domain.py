@@ -122,6 +122,27 @@ class CustomRule:
     language: str | None = None  # only mail in this built-in language
 
 
+# What a user can be told about. An account reaching a state is announced by the event named
+# like the state, except where STATE_EVENTS says otherwise; `code` and `stuck` come from the
+# flow itself, `unrecognised` from mail that went to review.
+EventName = Literal[
+    "notice",
+    "code",
+    "submitted",
+    "info_requested",
+    "approved",
+    "rejected",
+    "stuck",
+    "unrecognised",
+]
+EVENT_NAMES: tuple[EventName, ...] = get_args(EventName)
+STATE_EVENTS: dict[str, str] = {"notified": "notice", "pending": "submitted"}
+# Kinds of mail that are an event by themselves, whatever they do to the state.
+KIND_EVENTS: frozenset[str] = frozenset({"unrecognised"})
+# Events whose message says how long Meta took.
+DECISION_EVENTS: frozenset[str] = frozenset({"approved", "rejected"})
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedTime:
     """When the mail source says the message arrived, and how it knows."""
@@ -245,3 +266,17 @@ class Checkpoint:
     folder: str
     uidvalidity: int
     last_uid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change that matters, as the ledger keeps it and `tracker events` shows it."""
+
+    id: int
+    event: str
+    account: str | None
+    platform: str | None
+    at: datetime
+    turnaround_seconds: float | None
+    detail: str | None
+    recorded_at: datetime

@@ -85,22 +85,21 @@ def forget_codes(obj: Context) -> None:
 
 
 @cli.command()
+@json_option("Print the status as JSON.")
 @pass_context
-def status(obj: Context) -> None:
-    """Show where the ledger is and what it holds.
+def status(obj: Context, as_json: bool) -> None:
+    """Show the ledger, whether a watcher runs, each folder's last check and error,
+    undelivered notifications and mail awaiting review.
 
     \b
     Example:
       tracker --db demo.db status
     """
-    from tracker.ledger.db import describe
-    from tracker.ledger.events import review_count
-    from tracker.render import status_text
+    from tracker.render import json_text
+    from tracker.status import gather_status, service_status_text, status_to_dict
 
-    ledger = obj.ledger(create=False)
-    click.echo(
-        status_text(
-            describe(obj.ledger_url()), ledger.summary(), awaiting_review=review_count(ledger)
-        ),
-        nl=False,
-    )
+    result = gather_status(obj.ledger(create=False), obj.ledger_url())
+    if as_json:
+        click.echo(json_text(status_to_dict(result)), nl=False)
+    else:
+        click.echo(service_status_text(result), nl=False)

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli.app import Context, cli, exit_status, json_option, mailbox_option, pass_context
+from tracker.cli.app import (
+    Context,
+    ExitStatus,
+    cli,
+    exit_status,
+    json_option,
+    mailbox_option,
+    pass_context,
+)
+
+if TYPE_CHECKING:
+    from tracker.ledger import Ledger
 
 
 @cli.command()
@@ -50,9 +62,26 @@ def sync(obj: Context, names: tuple[str, ...], since: datetime | None, as_json: 
                 click.echo(folder_sync_text(result.mailbox, done), nl=False)
     if as_json:
         click.echo(json_text([mailbox_sync_to_dict(r) for r in results]), nl=False)
+    _notify_after_sync(obj, ledger)
     failures = [err for r in results for err in r.errors]
     if failures:
         raise SystemExit(exit_status(failures[0]))
+
+
+def _notify_after_sync(obj: Context, ledger: Ledger) -> None:
+    """Deliver pending notifications once, for cron users; a running watcher does it itself
+    (two senders could both send one event)."""
+    from tracker.daemon import watch_lock_held
+
+    settings = obj.settings()
+    if not settings.notify or watch_lock_held(obj.ledger_url()):
+        return
+    from tracker.ledger.eventlog import EventLog
+    from tracker.notify import deliver_pending
+
+    events = EventLog(ledger.engine)
+    for target in settings.notify:
+        deliver_pending(events, target)
 
 
 @cli.group("config")
@@ -72,25 +101,40 @@ def config_group() -> None:
 def config_check(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
     """Connect to each mailbox and report what works: login, folders, IDLE, search.
 
+    Every [[notify]] target is sent a test message as well (unless --mailbox is given).
+
     \b
     Example:
       tracker --config ~/.config/tracker/config.toml config check
     """
     from tracker.check import check_mailbox
+    from tracker.notify import notify_check_text, notify_check_to_dict, test_targets
     from tracker.render import json_text, mailbox_check_text, mailbox_check_to_dict
 
-    mailboxes = obj.mailboxes(names)
+    settings = obj.settings()
+    only_targets = not names and not settings.mailboxes and bool(settings.notify)
+    mailboxes = () if only_targets else obj.mailboxes(names)
     reports = [check_mailbox(mailbox) for mailbox in mailboxes]
+    notified = [] if names else test_targets(settings.notify)
     if as_json:
-        click.echo(json_text([mailbox_check_to_dict(r) for r in reports]), nl=False)
+        checks = [mailbox_check_to_dict(r) for r in reports]
+        checks += [notify_check_to_dict(target, result) for target, result in notified]
+        click.echo(json_text(checks), nl=False)
     else:
         for report_ in reports:
             click.echo(mailbox_check_text(report_), nl=False)
+        for target, result in notified:
+            click.echo(notify_check_text(target, result), nl=False)
     failures = [err for r in reports for err in r.errors]
     for err in failures:
         click.echo(f"tracker: {err}", err=True)
+    broken = [target.label for target, result in notified if not result.ok]
+    for label in broken:
+        click.echo(f"tracker: notification target {label} failed its test", err=True)
     if failures:
         raise SystemExit(exit_status(failures[0]))
+    if broken:
+        raise SystemExit(ExitStatus.CONFIG)
 
 
 @cli.command()
@@ -137,10 +181,18 @@ def watch(
     import threading
 
     from tracker.daemon import WatchLock, WatchOptions, lock_path, run_watch, stop_on_signals
+    from tracker.jobs import ServicePlan
     from tracker.logs import configure_logging
 
     configure_logging(max(obj.verbose, 1), json_format=log_format == "json")
     mailboxes = obj.mailboxes(names)
+    settings = obj.settings()
+    services = ServicePlan(
+        targets=settings.notify,
+        stuck=settings.stuck,
+        digest_cron=settings.digest.cron if settings.digest else None,
+        reconcile_seconds=reconcile_seconds,
+    )
     with WatchLock(lock_path(obj.ledger_url())):
         ledger = obj.ledger()
         stop = threading.Event()
@@ -153,4 +205,5 @@ def watch(
                     reconcile_seconds=reconcile_seconds, poll_seconds=poll_seconds
                 ),
                 authserv_ids=obj.authserv_ids(),
+                services=services,
             )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.cli.app import Context, cli, json_option, pass_context, platform_option, state_option
 from tracker.domain import CODE_PURPOSES
-from tracker.errors import ConfigError, NotFoundError
+from tracker.errors import ConfigError, InputError, NotFoundError
 
 if TYPE_CHECKING:
     from tracker.ledger import Ledger
@@ -25,10 +26,24 @@ log = logging.getLogger("tracker")
 @cli.command()
 @json_option("A JSON list of accounts.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write a self-contained HTML page (charts, timelines) to FILE.",
+)
 @state_option()
 @click.option("--utc", is_flag=True, help="Times in UTC (text only: JSON and CSV are always UTC).")
 @pass_context
-def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...], utc: bool) -> None:
+def report(
+    obj: Context,
+    as_json: bool,
+    as_csv: bool,
+    html_file: Path | None,
+    state: tuple[str, ...],
+    utc: bool,
+) -> None:
     """Show every account by state: notified, pending, approved, rejected.
 
     The text report shows local times (the zone is named) and fits in 100 columns; JSON and
@@ -37,12 +52,16 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...], ut
     \b
     Example:
       tracker report --state pending
+      tracker report --html report.html
     """
     from tracker.render import json_list, report_csv, report_text, report_to_dict
 
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
+    if sum((as_json, as_csv, html_file is not None)) > 1:
+        raise click.UsageError("choose one of --json, --csv and --html")
     ledger = obj.ledger(create=False)
+    if html_file is not None:
+        _write_html_report(ledger, html_file, state)
+        return
     reports = ledger.account_reports()
     if state:
         reports = [r for r in reports if r.state in state]
@@ -62,6 +81,27 @@ def report(obj: Context, as_json: bool, as_csv: bool, state: tuple[str, ...], ut
             awaiting_review=review_count(ledger),
         )
         click.echo(text, nl=False)
+
+
+def _write_html_report(ledger: Ledger, path: Path, states: tuple[str, ...]) -> None:
+    from tracker.html_report import render_html
+    from tracker.ledger.eventlog import EventLog
+    from tracker.status import awaiting_review
+
+    lifecycles = ledger.account_lifecycles()
+    if states:
+        lifecycles = [(r, life) for r, life in lifecycles if r.state in states]
+    page = render_html(
+        lifecycles,
+        EventLog(ledger.engine).list_events(),
+        now=datetime.now(UTC),
+        awaiting_review=awaiting_review(ledger),
+    )
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from None
+    click.echo(f"Wrote {path} ({len(lifecycles)} accounts).")
 
 
 @cli.command()

@@ -72,6 +72,7 @@ def mark(obj: Context, message_id: str, kind: str) -> None:
 
     where = record_mark(obj.ledger(create=False), int(message_id), wanted)
     click.echo(marked_text(int(message_id), wanted, where), nl=False)
+    _announce(obj)
 
 
 @account.command("set")
@@ -111,6 +112,7 @@ def account_set(obj: Context, email: str, platform: str, state: str, at_text: st
 
     record_account_state(obj.ledger(), address, platform, SETTABLE_STATES[wanted], at)
     click.echo(account_set_text(address, platform, wanted, at), nl=False)
+    _announce(obj)
 
 
 @cli.command()
@@ -137,6 +139,14 @@ def rescan(obj: Context) -> None:
         mailboxes=tuple(getattr(settings, "mailboxes", ())) if settings else (),
     )
     click.echo(rescan_text(result), nl=False)
+    _announce(obj)
+
+
+def _announce(obj: Context) -> None:
+    """Record the events a correction or rescan caused (delivered by the watcher or `sync`)."""
+    from tracker.jobs import reconcile_events
+
+    reconcile_events(obj.ledger(create=False))
 
 
 def _mark_kind(text: str) -> str:

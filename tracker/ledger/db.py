@@ -16,7 +16,7 @@ from tracker.errors import LedgerError
 
 # The newest migration; start-up compares the ledger's version with it and only then pays for
 # loading Alembic.
-HEAD_REVISION = "0002_recognition"
+HEAD_REVISION = "0003_events"
 
 
 def default_ledger_path() -> Path:

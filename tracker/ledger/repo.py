@@ -16,11 +16,13 @@ from tracker.domain import (
     AccountReport,
     Checkpoint,
     CodeRecord,
+    Event,
     LifecycleEvent,
     ReadMessage,
 )
 from tracker.errors import LedgerError
 from tracker.ledger.db import describe, make_engine
+from tracker.ledger.eventlog import record_account_events
 from tracker.ledger.events import CORRECTED_MESSAGE_IDS, correction_events
 from tracker.ledger.tables import Account, Message, SkippedMessage
 from tracker.ledger.tables import Checkpoint as CheckpointRow
@@ -46,6 +48,10 @@ class RecordCounts:
     ignored: int = 0  # not Meta's objection-flow mail: nothing is kept about it
     malformed: int = 0
     reasons: list[str] = field(default_factory=list)
+    # Events the batch caused (notice, code, decision...), for the log lines naming them.
+    events: list[Event] = field(default_factory=list)
+    # Accounts the batch gave a new message, whose events are derived before the commit.
+    touched_accounts: set[int] = field(default_factory=set)
 
     def add(self, other: RecordCounts) -> None:
         """Add another batch's counts to these."""
@@ -54,6 +60,7 @@ class RecordCounts:
         self.ignored += other.ignored
         self.malformed += other.malformed
         self.reasons.extend(other.reasons)
+        self.events.extend(other.events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +121,7 @@ class Ledger:
                             ),
                         )
                     self._record_one(conn, message, row, now, counts)
+                counts.events = record_account_events(conn, counts.touched_accounts, now)
                 if checkpoint is not None:
                     self._save_checkpoint(conn, checkpoint, now)
                 self._wipe_old_codes(conn, now)
@@ -154,6 +162,9 @@ class Ledger:
             )
         if self._insert_ignoring_duplicates(conn, _message, row):
             counts.new += 1
+            account_id = row["account_id"]
+            if isinstance(account_id, int) and parsed.trusted:
+                counts.touched_accounts.add(account_id)
         else:
             counts.duplicate += 1
 
@@ -228,6 +239,11 @@ class Ledger:
             .where(_message.c.code.is_not(None), _message.c.recorded_at < now - CODE_RETENTION)
             .values(code=None)
         )
+
+    def wipe_expired_codes(self, *, now: datetime | None = None) -> None:
+        """Wipe the digits of codes recorded longer ago than the retention period."""
+        with self.engine.begin() as conn:
+            self._wipe_old_codes(conn, now or datetime.now(UTC))
 
     def wipe_codes(self) -> int:
         """Wipe every stored code now; return how many were wiped."""

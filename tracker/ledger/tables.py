@@ -95,3 +95,76 @@ class Checkpoint(SQLModel, table=True):
     uidvalidity: int
     last_uid: int
     updated_at: datetime
+
+
+class EventRow(SQLModel, table=True):
+    """A change that matters (notice, code, decision, stuck...), recorded exactly once.
+
+    `key` is account, event and source (the message that caused it, or the round a stuck
+    event is about) in one string, unique, so deriving the same change again adds nothing.
+    """
+
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    event: str
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    account: str | None
+    platform: str | None
+    # The message that caused it (a code event's digits are read from there, never copied).
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    at: datetime
+    turnaround_seconds: float | None = None
+    detail: str | None = None
+    recorded_at: datetime = Field(index=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """One event to deliver to one notification target; kept after delivery as the proof."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id", "target", name="uq_outbox_event_target"),
+        Index("ix_outbox_target_status", "target", "status", "event_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id")
+    target: str  # the [[notify]] entry's name, or a hash of what it points at
+    status: str  # "pending" or "delivered"
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+class NotifyCursor(SQLModel, table=True):
+    """The newest event a target has been given outbox rows for (a new target starts at now)."""
+
+    __tablename__ = "notify_cursor"
+
+    target: str = Field(primary_key=True)
+    last_event_id: int
+
+
+class JobRun(SQLModel, table=True):
+    """The last period a scheduled job ran for, so a restart never runs it twice for one period."""
+
+    __tablename__ = "job_run"
+
+    job: str = Field(primary_key=True)
+    last_period: str
+    ran_at: datetime
+
+
+class FolderStatus(SQLModel, table=True):
+    """When the watcher last read a mailbox folder successfully, and its last error."""
+
+    __tablename__ = "folder_status"
+
+    mailbox: str = Field(primary_key=True)
+    folder: str = Field(primary_key=True)
+    last_ok_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
