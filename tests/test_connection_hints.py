@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.imap_fixtures import mailbox_settings
 from tests.support.quirkserver import PASSWORD, USER, QuirkyServer
+from tracker import DISTRIBUTION
 from tracker.config import MailboxSettings
 from tracker.errors import LedgerError, MailboxError
 from tracker.imap import connect
@@ -74,5 +75,5 @@ def test_a_missing_database_driver_names_the_extra(monkeypatch: pytest.MonkeyPat
     with pytest.raises(LedgerError) as caught:
         Ledger.open("postgresql+psycopg://tracker@127.0.0.1:1/ledger")
     assert str(caught.value).endswith(
-        "its driver psycopg is not installed (pip install 'tracker[postgres]')"
+        f"its driver psycopg is not installed (pip install '{DISTRIBUTION}[postgres]')"
     )
