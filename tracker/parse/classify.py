@@ -166,7 +166,6 @@ def _class_members(items: list[tuple[Any, Any]]) -> set[str] | None:
     return members
 
 
-_RULES = rules_for(frozenset())
 # Which languages a mail is written in, from its short function words: one pass over its words
 # instead of every language's rules over its text.
 _LANGUAGES_OF_WORD: dict[str, tuple[str, ...]] = {}
@@ -335,10 +334,10 @@ def detect_languages(whole: str) -> frozenset[str]:
 def classify_code_purpose(subject: str, text: str) -> CodePurpose:
     """Return why a code was sent: `login` when the mail says sign-in, sign-up, password...;
     `objection` when it names the objection or AI at Meta; otherwise `unknown`."""
-    if _RULES.login.search(normalise(subject)):
-        return "login"
     whole = normalise(subject + "\n" + text)
     rules = rules_for(detect_languages(whole))
+    if rules.login.search(normalise(subject)):
+        return "login"
     if rules.ai_at_meta.search(whole) or rules.objection.search(whole):
         return "objection"
     if rules.login.search(whole):
