@@ -10,8 +10,9 @@ import pytest
 
 from tests.support.imapconfig import eventually, write_config
 from tests.support.mailfactory import meta_mail
-from tracker.daemon import WatchLock, WatchOptions, lock_path, start_watch
+from tracker.daemon import WatchOptions, start_watch
 from tracker.ledger import Ledger
+from tracker.watchlock import WatchLock, lock_path
 
 pytestmark = pytest.mark.imap
 

@@ -7,9 +7,9 @@ import json
 import os
 from pathlib import Path
 
-from tracker.daemon import WatchLock, lock_path
 from tracker.ledger import Ledger
 from tracker.ledger.service import ServiceLog
+from tracker.watchlock import WatchLock, lock_path
 
 
 def test_status_without_a_watcher(run_cli, ledger_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -25,16 +25,14 @@ from tests.support.mailfactory import meta_mail, ordinary_mail
 from tracker.daemon import (
     FolderWatcher,
     Watch,
-    WatchLock,
     WatchOptions,
     backoff_delay,
-    lock_path,
     start_watch,
     wait_or_stop,
-    watch_lock_held,
 )
 from tracker.errors import LedgerError
 from tracker.ledger import Ledger
+from tracker.watchlock import WatchLock, lock_path, watch_lock_held
 
 FAST = WatchOptions(
     poll_seconds=0.5,
@@ -125,9 +123,12 @@ def test_wait_or_stop_wakes_on_wake_and_on_stop() -> None:
 def test_lock_paths(tmp_path: Path) -> None:
     assert lock_path(f"sqlite:///{tmp_path}/l.db") == tmp_path / "l.db.watch.lock"
     assert lock_path("sqlite://") is None and lock_path("sqlite:///:memory:") is None
-    pg = lock_path("postgresql+psycopg://me:s3cret@db.example/tracker")
-    assert pg is not None and pg.name.startswith("watch-") and "s3cret" not in str(pg)
-    assert pg == lock_path("postgresql+psycopg://me:other@db.example/tracker")
+    assert lock_path(f"sqlite:///{tmp_path}/l.db?mode=rwc") == tmp_path / "l.db.watch.lock"
+    # PostgreSQL ledgers are shared by any number of watchers: no lock file.
+    assert lock_path("postgresql+psycopg://me:s3cret@db.example/tracker") is None
+    other = lock_path("mysql+pymysql://me:s3cret@db.example/tracker")
+    assert other is not None and other.name.startswith("watch-") and "s3cret" not in str(other)
+    assert other == lock_path("mysql+pymysql://me:other@db.example/tracker")
 
 
 def test_second_lock_on_the_same_ledger_is_refused(tmp_path: Path) -> None:

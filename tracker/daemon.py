@@ -1,5 +1,6 @@
 """The watcher: one IDLE (or polling) loop per mailbox folder, reconnects, a scheduled
-reconciliation pass, one watcher per ledger, and a clean stop on SIGTERM and Ctrl-C.
+reconciliation pass, folders shared between watchers on a PostgreSQL ledger
+(`tracker.sharing`), and a clean stop on SIGTERM and Ctrl-C.
 
 The scheduler wiring is kept trivial (APScheduler only raises a flag on each folder watcher);
 every decision lives in `FolderWatcher` and the plain functions below, which tests drive
@@ -10,22 +11,19 @@ checkpoint committed with each batch, so a watcher killed at any moment loses no
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import logging
-import os
 import random
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.errors import ConfigError, LedgerError, MailboxError
+from tracker.sharing import DEFAULT_CHECK_SECONDS, FolderId, Leases, ShareKeeper
 from tracker.sync import FolderSync, connect_mailbox, error_reason, sync_folder
 
 if TYPE_CHECKING:
@@ -59,6 +57,8 @@ class WatchOptions:
     backoff_initial_seconds: float = 1.0
     backoff_cap_seconds: float = 300.0
     stop_check_seconds: float = STOP_CHECK_SECONDS
+    # How often a watcher sharing a PostgreSQL ledger counts the others and rebalances.
+    share_check_seconds: float = DEFAULT_CHECK_SECONDS
 
 
 def backoff_delay(
@@ -292,20 +292,44 @@ def _log_events(events: Sequence[Event]) -> None:
     log_events(events)
 
 
-def request_reconciliation(watchers: Iterable[FolderWatcher]) -> None:
-    """The scheduled job: ask every folder watcher for a full pass."""
-    for watcher in watchers:
-        watcher.request_sync()
+def request_reconciliation(watch: Watch) -> None:
+    """The scheduled job: ask every running folder watcher for a full pass."""
+    for watcher in watch.watchers:
+        if not watcher.stop.is_set():
+            watcher.request_sync()
+
+
+class FolderThread:
+    """One folder watcher on its own thread, with its own stop flag (so it can be handed over)."""
+
+    def __init__(self, watcher: FolderWatcher) -> None:
+        self.watcher = watcher
+        self.thread = threading.Thread(
+            target=watcher.run, name=f"watch {watcher.mailbox.name}/{watcher.folder}", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.watcher.stop.set()
+
+    def join(self, timeout: float) -> bool:
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
 
 
 @dataclass
 class Watch:
-    """Running folder watchers, their threads and the reconciliation scheduler."""
+    """Running folder watchers, their threads and the reconciliation scheduler.
+
+    On a shared (PostgreSQL) ledger `watchers` changes as folders are claimed and handed
+    over; `keeper` is then the thread that does it.
+    """
 
     stop: threading.Event
     watchers: list[FolderWatcher]
     threads: list[threading.Thread] = field(default_factory=list)
     scheduler: BackgroundScheduler | None = None
+    keeper: ShareKeeper | None = None
 
     def close(self, timeout: float = STOP_JOIN_SECONDS) -> None:
         """Stop everything; returns within about `timeout` seconds."""
@@ -333,47 +357,26 @@ def start_watch(
     connect: Connector = connect_mailbox,
     folders: Sequence[str] | None = None,
     services: ServicePlan | None = None,
+    leases: Leases | None = None,
 ) -> Watch:
     """Start one thread per (mailbox, folder) and the reconciliation job; return the Watch.
 
     `folders` replaces every mailbox's configured folders (`code --wait` watches INBOX only).
     `services` adds the scheduled jobs (notifications, stuck detection, code wiping, digest).
+    With `leases` (a PostgreSQL ledger), only the folders this watcher claims are watched,
+    and other watchers on the same ledger read the rest.
     """
     options = options or WatchOptions()
     stop = stop or threading.Event()
     authserv = tuple(authserv_ids)
-    watchers = [
-        FolderWatcher(
-            ledger,
-            mailbox,
-            folder,
-            stop=stop,
-            options=options,
-            authserv_ids=authserv,
-            connect=connect,
-        )
+    by_id = {
+        FolderId(mailbox.name, folder): mailbox
         for mailbox in mailboxes
         for folder in (folders or mailbox.folders)
-    ]
-    watch = Watch(stop=stop, watchers=watchers)
-    for watcher in watchers:
-        thread = threading.Thread(
-            target=watcher.run,
-            name=f"watch {watcher.mailbox.name}/{watcher.folder}",
-            daemon=True,
-        )
-        thread.start()
-        watch.threads.append(thread)
+    }
+
     scheduler = BackgroundScheduler(daemon=True)
-    scheduler.add_job(
-        request_reconciliation,
-        "interval",
-        seconds=options.reconcile_seconds,
-        args=[watchers],
-        id="reconcile",
-        coalesce=True,
-        max_instances=1,
-    )
+    on_events: Callable[[Sequence[Event]], None] | None = None
     if services is not None:
         from tracker.jobs import schedule_jobs
 
@@ -384,8 +387,58 @@ def start_watch(
             if events:
                 wake_delivery()
 
-        for watcher in watchers:
+    def make(folder: FolderId, folder_stop: threading.Event) -> FolderWatcher:
+        watcher = FolderWatcher(
+            ledger,
+            by_id[folder],
+            folder.folder,
+            stop=folder_stop,
+            options=options,
+            authserv_ids=authserv,
+            connect=connect,
+        )
+        if on_events is not None:
             watcher.on_events = on_events
+        return watcher
+
+    watchers: list[FolderWatcher] = []
+    watch = Watch(stop=stop, watchers=watchers)
+    if leases is None:
+        for folder in by_id:
+            started = FolderThread(make(folder, stop))
+            watchers.append(started.watcher)
+            watch.threads.append(started.thread)
+    else:
+
+        def start_reader(folder: FolderId) -> FolderThread:
+            started = FolderThread(make(folder, threading.Event()))
+            # Replaced, not mutated in place: the reconciliation job may be iterating it.
+            watch.watchers = [
+                *(w for w in watch.watchers if not w.stop.is_set()),
+                started.watcher,
+            ]
+            return started
+
+        keeper = ShareKeeper(
+            leases,
+            list(by_id),
+            start_reader=start_reader,
+            stop=stop,
+            check_seconds=options.share_check_seconds,
+        )
+        watch.keeper = keeper
+        thread = threading.Thread(target=keeper.run, name="share keeper", daemon=True)
+        thread.start()
+        watch.threads.append(thread)
+    scheduler.add_job(
+        request_reconciliation,
+        "interval",
+        seconds=options.reconcile_seconds,
+        args=[watch],
+        id="reconcile",
+        coalesce=True,
+        max_instances=1,
+    )
     scheduler.start()
     watch.scheduler = scheduler
     return watch
@@ -400,12 +453,15 @@ def run_watch(
     authserv_ids: Iterable[str] = (),
     connect: Connector = connect_mailbox,
     services: ServicePlan | None = None,
+    leases: Leases | None = None,
 ) -> None:
-    """Watch every folder of every mailbox until `stop` is set, then stop cleanly."""
+    """Watch every folder of every mailbox (with `leases`: this watcher's share of them)
+    until `stop` is set, then stop cleanly."""
     options = options or WatchOptions()
     folders = sum(len(m.folders) for m in mailboxes)
     log.info(
-        "Watching %d folder(s) in %d mailbox(es); reconciliation every %g s",
+        "%s %d folder(s) in %d mailbox(es); reconciliation every %g s",
+        "Sharing" if leases is not None else "Watching",
         folders,
         len(mailboxes),
         options.reconcile_seconds,
@@ -418,6 +474,7 @@ def run_watch(
         authserv_ids=authserv_ids,
         connect=connect,
         services=services,
+        leases=leases,
     ):
         while not stop.wait(options.stop_check_seconds):
             pass
@@ -485,96 +542,3 @@ def wait_for_code(
     finally:
         if watch is not None:
             watch.close()
-
-
-# ------------------------------------------------------------------------------- lock
-
-
-def lock_path(url: str) -> Path | None:
-    """Where the watch lock of the ledger at `url` lives; None for an in-memory SQLite ledger.
-
-    SQLite: `<ledger file>.watch.lock` beside the ledger. Other databases: a file named after
-    a hash of the URL (password left out) in the user's state folder, so it only keeps out a
-    second watcher on the same machine.
-    """
-    if url.startswith("sqlite"):
-        database = url.split("://", 1)[1][1:] if "://" in url else ""
-        database = database.split("?", 1)[0]
-        if database in ("", ":memory:"):
-            return None
-        return Path(database).expanduser().resolve().with_name(Path(database).name + ".watch.lock")
-    from platformdirs import user_state_dir
-
-    from tracker.ledger.db import describe
-
-    digest = hashlib.sha256(describe(url).encode()).hexdigest()[:16]
-    return Path(user_state_dir("tracker")) / f"watch-{digest}.lock"
-
-
-class WatchLock:
-    """An exclusive `flock` on the ledger's lock file, held while `tracker watch` runs."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> WatchLock:
-        """Take the lock; LedgerError naming the holder's pid if another watcher has it."""
-        if self.path is None:
-            return self
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as err:
-            raise LedgerError(f"cannot create the watch lock {self.path}: {err.strerror}") from err
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_pid(fd)
-            os.close(fd)
-            who = f" (pid {holder})" if holder else ""
-            raise LedgerError(
-                f"another `tracker watch`{who} already watches this ledger (lock {self.path})"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return self
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
-            os.close(self._fd)  # closing drops the flock
-            self._fd = None
-
-    def __enter__(self) -> WatchLock:
-        return self.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def _read_pid(fd: int) -> int | None:
-    try:
-        return int(os.pread(fd, 32, 0).decode().strip() or 0) or None
-    except (OSError, ValueError):
-        return None
-
-
-def watch_lock_held(url: str) -> bool:
-    """True while some `tracker watch` (in any process) holds the ledger's watch lock."""
-    path = lock_path(url)
-    if path is None:
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False

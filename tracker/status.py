@@ -34,7 +34,7 @@ class Status:
 
 def watcher_info(url: str) -> WatcherInfo:
     """Return whether a `tracker watch` holds the ledger's lock, its pid and since when."""
-    from tracker.daemon import lock_path, watch_lock_held
+    from tracker.watchlock import lock_path, watch_lock_held
 
     path = lock_path(url)
     if path is None or not watch_lock_held(url):

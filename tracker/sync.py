@@ -331,7 +331,8 @@ def sync_folder(
         forget_skipped(ledger, [source(uid) for uid in seen if uid not in meta])
     counts.ignored += len(uids) - len(meta_uids)
     final = complete_scan(mailbox, folder, state, plan, uids, unsettled)
-    ledger.record_batch([], checkpoint=final)
+    # A rescan under the same UIDVALIDITY (the server forgot mail) may end below the old mark.
+    ledger.record_batch([], checkpoint=final, rewind=plan.rescan)
     missing = sorted(uid for uid, reason in unsettled.items() if reason)
     if missing:
         log.warning(

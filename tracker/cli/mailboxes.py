@@ -71,7 +71,7 @@ def sync(obj: Context, names: tuple[str, ...], since: datetime | None, as_json: 
 def _notify_after_sync(obj: Context, ledger: Ledger) -> None:
     """Deliver pending notifications once, for cron users; a running watcher does it itself
     (two senders could both send one event)."""
-    from tracker.daemon import watch_lock_held
+    from tracker.watchlock import watch_lock_held
 
     settings = obj.settings()
     if not settings.notify or watch_lock_held(obj.ledger_url()):
@@ -172,7 +172,8 @@ def watch(
 ) -> None:
     """Watch every configured mailbox folder (IDLE, or polling) and record Meta's mail as it lands.
 
-    Runs until SIGTERM or Ctrl-C. Only one watcher may use a ledger at a time.
+    Runs until SIGTERM or Ctrl-C. On a SQLite ledger only one watcher may run at a time; on a
+    PostgreSQL ledger any number may, on any machines, and they share the folders.
 
     \b
     Example:
@@ -180,9 +181,11 @@ def watch(
     """
     import threading
 
-    from tracker.daemon import WatchLock, WatchOptions, lock_path, run_watch, stop_on_signals
+    from tracker.daemon import WatchOptions, run_watch, stop_on_signals
     from tracker.jobs import ServicePlan
+    from tracker.ledger.leases import FolderLeases
     from tracker.logs import configure_logging
+    from tracker.watchlock import WatchLock, is_shared_ledger, lock_path
 
     configure_logging(max(obj.verbose, 1), json_format=log_format == "json")
     mailboxes = obj.mailboxes(names)
@@ -193,7 +196,9 @@ def watch(
         digest_cron=settings.digest.cron if settings.digest else None,
         reconcile_seconds=reconcile_seconds,
     )
-    with WatchLock(lock_path(obj.ledger_url())):
+    url = obj.ledger_url()
+    leases = FolderLeases(url) if is_shared_ledger(url) else None
+    with WatchLock(lock_path(url)):
         ledger = obj.ledger()
         stop = threading.Event()
         with stop_on_signals(stop):
@@ -206,4 +211,5 @@ def watch(
                 ),
                 authserv_ids=obj.authserv_ids(),
                 services=services,
+                leases=leases,
             )

@@ -233,9 +233,10 @@ def code(
 
 def _wait_for_code(obj: Context, ledger: Ledger, find: Callable[[], Any], seconds: float) -> Any:
     """Wait for `find` to return a code: poll the ledger a daemon fills, or watch ourselves."""
-    from tracker.daemon import wait_for_code, watch_lock_held
+    from tracker.daemon import wait_for_code
+    from tracker.watchlock import watch_running
 
-    if watch_lock_held(obj.ledger_url()):
+    if watch_running(obj.ledger_url(), ledger.engine):
         log.info("A tracker watch holds this ledger; waiting for it to record a code")
         return wait_for_code(find, timeout=seconds)
     settings = obj.settings(required=False)

@@ -35,6 +35,25 @@ def ledger_url(path_or_url: str | None) -> str:
     return f"sqlite:///{Path(path_or_url).expanduser().resolve()}"
 
 
+def url_backend(url: str) -> str | None:
+    """Return the database kind of a URL ("sqlite", "postgresql" ...), None if unreadable."""
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """Return the file of an SQLite URL; None for in-memory SQLite and other databases."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def describe(url: str) -> str:
     """Return the URL without its password, fit for messages and logs."""
     try:

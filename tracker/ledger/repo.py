@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Table, func, select, update
+from sqlalchemy import DateTime, Engine, Table, and_, case, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -98,12 +98,15 @@ class Ledger:
         messages: Iterable[ReadMessage],
         *,
         checkpoint: Checkpoint | None = None,
+        rewind: bool = False,
         now: datetime | None = None,
     ) -> RecordCounts:
         """Record a batch of messages and advance a checkpoint, all in one transaction.
 
         Recording is idempotent: a message already in the ledger (same Message-ID, or the same
-        bytes when it has none) and a skip already noted change nothing.
+        bytes when it has none) and a skip already noted change nothing. The checkpoint never
+        moves back under the same UIDVALIDITY unless `rewind` (a rescan found the server
+        forgot messages).
         """
         now = now or datetime.now(UTC)
         counts = RecordCounts()
@@ -123,7 +126,7 @@ class Ledger:
                     self._record_one(conn, message, row, now, counts)
                 counts.events = record_account_events(conn, counts.touched_accounts, now)
                 if checkpoint is not None:
-                    self._save_checkpoint(conn, checkpoint, now)
+                    self._save_checkpoint(conn, checkpoint, now, rewind=rewind)
                 self._wipe_old_codes(conn, now)
         except SQLAlchemyError as err:
             raise LedgerError(
@@ -221,17 +224,57 @@ class Ledger:
         except SQLAlchemyError as err:
             raise LedgerError(f"cannot write the ledger: {_first_line(err)}") from err
 
-    def _save_checkpoint(self, conn: Connection, cp: Checkpoint, now: datetime) -> None:
-        values = {"uidvalidity": cp.uidvalidity, "last_uid": cp.last_uid, "updated_at": now}
-        changed = conn.execute(
-            update(_checkpoint)
-            .where(_checkpoint.c.mailbox == cp.mailbox, _checkpoint.c.folder == cp.folder)
-            .values(**values)
-        ).rowcount
-        if not changed:
-            conn.execute(
-                _checkpoint.insert().values(mailbox=cp.mailbox, folder=cp.folder, **values)
+    def _save_checkpoint(
+        self, conn: Connection, cp: Checkpoint, now: datetime, *, rewind: bool = False
+    ) -> None:
+        """Upsert the checkpoint; under one UIDVALIDITY it only moves forward (unless `rewind`).
+
+        One statement, so two watchers writing the same folder's checkpoint during a
+        hand-over can neither fail each other on the primary key nor move it backwards.
+        """
+        values = {
+            "mailbox": cp.mailbox,
+            "folder": cp.folder,
+            "uidvalidity": cp.uidvalidity,
+            "last_uid": cp.last_uid,
+            "updated_at": now,
+        }
+        dialect = conn.dialect.name
+        if dialect not in ("sqlite", "postgresql"):
+            changed = conn.execute(
+                update(_checkpoint)
+                .where(_checkpoint.c.mailbox == cp.mailbox, _checkpoint.c.folder == cp.folder)
+                .values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(_checkpoint.insert().values(**values))
+            return
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_checkpoint)
+        new = insert.excluded
+        last_uid: Any = new.last_uid
+        if not rewind:
+            last_uid = case(
+                (
+                    and_(
+                        _checkpoint.c.uidvalidity == new.uidvalidity,
+                        _checkpoint.c.last_uid > new.last_uid,
+                    ),
+                    _checkpoint.c.last_uid,
+                ),
+                else_=new.last_uid,
             )
+        conn.execute(
+            insert.values(**values).on_conflict_do_update(
+                index_elements=[_checkpoint.c.mailbox, _checkpoint.c.folder],
+                set_={
+                    "uidvalidity": new.uidvalidity,
+                    "last_uid": last_uid,
+                    "updated_at": new.updated_at,
+                },
+            )
+        )
 
     def _wipe_old_codes(self, conn: Connection, now: datetime) -> None:
         conn.execute(
