@@ -128,6 +128,10 @@ class FolderLeases:
         self.backend_pid = None
         if conn is not None:
             with contextlib.suppress(SQLAlchemyError):
+                # The server drops them anyway when the session ends, but a moment later:
+                # given back here, the other watchers can claim them on their next look.
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            with contextlib.suppress(SQLAlchemyError):
                 conn.close()
         if engine is not None:
             engine.dispose()
