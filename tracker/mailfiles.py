@@ -12,7 +12,7 @@ import contextlib
 import mmap
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,22 @@ class RawMail:
     received: ReceivedTime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedMail:
+    """Messages of an mbox that a triage found surely not Meta's: counted, never copied out."""
+
+    count: int
+    size: int  # bytes of the source file they account for
+
+
+# A triage sees a message's header block (up to its first blank line, at most this many bytes)
+# and answers False only for mail that is surely not Meta's.
+Triage = Callable[[bytes], bool]
+TRIAGE_HEADER_BYTES = 256 * 1024
+# Skipped messages are reported in runs of at most this many, so progress keeps moving.
+_SKIP_RUN = 4096
+
+
 def check_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Return the paths as Path objects; raise InputError naming the first that is missing."""
     checked = []
@@ -68,13 +84,20 @@ def total_size(paths: Iterable[Path]) -> int:
     return total
 
 
-def iter_mail(paths: Iterable[Path]) -> Iterator[RawMail]:
-    """Yield every message under `paths`: files, folders (recursively), mbox files, Maildirs."""
+def iter_mail(
+    paths: Iterable[Path], *, triage: Triage | None = None
+) -> Iterator[RawMail | SkippedMail]:
+    """Yield every message under `paths`: files, folders (recursively), mbox files, Maildirs.
+
+    With `triage`, the messages of an mbox whose header block it rejects come back only as
+    counts (SkippedMail): in a Takeout of mostly other mail, copying each message out of the
+    file and handing it on cost more than everything else.
+    """
     for path in paths:
         if path.is_dir():
-            yield from _iter_folder(path)
+            yield from _iter_folder(path, triage)
         else:
-            yield from _iter_file(path, explicit=True)
+            yield from _iter_file(path, triage, explicit=True)
 
 
 def is_maildir(path: Path) -> bool:
@@ -82,7 +105,7 @@ def is_maildir(path: Path) -> bool:
     return (path / "cur").is_dir() and (path / "new").is_dir()
 
 
-def _iter_folder(folder: Path) -> Iterator[RawMail]:
+def _iter_folder(folder: Path, triage: Triage | None) -> Iterator[RawMail | SkippedMail]:
     if not os.access(folder, os.R_OK | os.X_OK):
         yield RawMail(str(folder), None, "cannot read directory (permission denied)")
         return
@@ -99,9 +122,9 @@ def _iter_folder(folder: Path) -> Iterator[RawMail]:
             continue
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            yield from _iter_folder(path)
+            yield from _iter_folder(path, triage)
         elif entry.is_file():
-            yield from _iter_file(path, explicit=False)
+            yield from _iter_file(path, triage, explicit=False)
 
 
 def _iter_maildir(folder: Path) -> Iterator[RawMail]:
@@ -116,7 +139,9 @@ def _iter_maildir(folder: Path) -> Iterator[RawMail]:
             yield RawMail(f"{folder}/{unique}", raw, problem, _size(entry.path), received)
 
 
-def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
+def _iter_file(
+    path: Path, triage: Triage | None, *, explicit: bool
+) -> Iterator[RawMail | SkippedMail]:
     if not explicit and path.suffix.lower() in IGNORED_SUFFIXES:
         return
     try:
@@ -126,7 +151,7 @@ def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
         yield RawMail(str(path), None, f"cannot read file ({err.strerror})")
         return
     if head == b"From ":
-        yield from iter_mbox(path)
+        yield from iter_mbox(path, triage=triage)
         return
     if not explicit and path.suffix.lower() not in MAIL_SUFFIXES and not _sniff_mail(path):
         return  # a folder's non-mail files (images, notes) are not ours to complain about
@@ -134,14 +159,16 @@ def _iter_file(path: Path, *, explicit: bool) -> Iterator[RawMail]:
     yield RawMail(str(path), raw, problem, _size(path), file_received(path))
 
 
-def iter_mbox(path: Path) -> Iterator[RawMail]:
+def iter_mbox(path: Path, *, triage: Triage | None = None) -> Iterator[RawMail | SkippedMail]:
     """Yield the messages of an mbox file one by one, undoing mboxrd ">From " quoting.
 
     A message starts after a "From " line that opens the file or follows a blank line. The
     file is memory-mapped and split with `find`, so a multi-gigabyte archive is neither read
-    line by line in Python nor held in memory.
+    line by line in Python nor held in memory. With `triage`, a message whose header block
+    it rejects is only counted (SkippedMail runs); only the others are copied out.
     """
     index = 0
+    skipped = skipped_size = 0
     try:
         with path.open("rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:
@@ -149,12 +176,45 @@ def iter_mbox(path: Path) -> Iterator[RawMail]:
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 released = 0
                 for start, end, size in _mbox_spans(data):
+                    if triage is not None and _rejected(data, start, end, triage):
+                        skipped += 1
+                        skipped_size += size
+                        index += 1
+                        if skipped >= _SKIP_RUN:
+                            yield SkippedMail(skipped, skipped_size)
+                            skipped = skipped_size = 0
+                            released = _release_pages(data, released, start)
+                        continue
+                    if skipped:
+                        yield SkippedMail(skipped, skipped_size)
+                        skipped = skipped_size = 0
                     yield _mbox_message(path, index, data, start, end, size)
                     index += 1
                     released = _release_pages(data, released, start)
     except (OSError, ValueError) as err:
         reason = getattr(err, "strerror", None) or str(err)
         yield RawMail(f"{path}#{index}", None, f"cannot read mbox ({reason})")
+    if skipped:
+        yield SkippedMail(skipped, skipped_size)
+
+
+def _rejected(data: mmap.mmap, start: int, end: int, triage: Triage) -> bool:
+    """True when `triage` rejects the message's header block, read straight from the map.
+
+    Only when the header block is exactly what the message's own bytes would give: no
+    ">From " quoting to undo in it, not over the triage's size, and a message small enough
+    to be read at all (a bigger one is reported as too large, as before).
+    """
+    if end - start > MAX_MESSAGE_BYTES:
+        return False
+    blank = data.find(b"\n\n", start, end)
+    stop = end if blank < 0 else blank + 1
+    if stop - start > TRIAGE_HEADER_BYTES:
+        return False
+    header = data[start:stop]
+    if header[:1] == b">" or b"\n>" in header:
+        return False
+    return not triage(header)
 
 
 def _mbox_spans(data: mmap.mmap) -> Iterator[tuple[int, int, int]]:

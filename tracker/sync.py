@@ -6,7 +6,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,8 +24,15 @@ from tracker.ledger import (
     forget_skipped_under,
     list_known_sources,
 )
-from tracker.mailfiles import RawMail, iter_mail
-from tracker.parse import NOT_META, could_be_from_meta, is_from_meta, parse_email, unreadable
+from tracker.mailfiles import RawMail, SkippedMail, iter_mail
+from tracker.parse import (
+    NOT_META,
+    could_be_from_meta,
+    header_could_be_from_meta,
+    is_from_meta,
+    parse_email,
+    unreadable,
+)
 from tracker.parse.dkim import TxtLookup
 from tracker.parse.mime import MAX_BODY_BYTES
 
@@ -43,6 +50,8 @@ RECONNECTS_PER_FOLDER = 1
 # Messages per transaction: large enough to amortise the commit, small enough that a crash
 # loses little work (and nothing recorded: every batch is idempotent).
 BATCH_SIZE = 500
+# Skipped mail is reported to the progress bar every this many bytes.
+PROGRESS_BYTES = 16 * 1024 * 1024
 
 
 def read_message(
@@ -92,38 +101,51 @@ def import_paths(
     on_progress: Callable[[int], None] | None = None,
     custom_rules: tuple[CustomRule, ...] = (),
 ) -> RecordCounts:
-    """Record every message under `paths`; return what was new, duplicate, ignored or malformed."""
+    """Record every message under `paths`; return what was new, duplicate, ignored or malformed.
+
+    In an mbox, mail whose header block surely names no Meta sender is counted as ignored
+    without being copied out of the file (the same triage `read_message` applies).
+    """
     totals = RecordCounts()
     authserv = tuple(authserv_ids)
-    for batch in _batches(iter_mail(paths), BATCH_SIZE):
-        messages = [
-            read_message(
-                m.source,
-                m.raw,
-                m.problem,
-                authserv_ids=authserv,
-                received=m.received,
-                custom_rules=custom_rules,
-            )
-            for m in batch
-        ]
-        totals.add(ledger.record_batch(messages))
-        if on_progress:
-            on_progress(sum(m.size for m in batch))
+    batch: list[RawMail] = []
+    done = 0  # bytes read since the last progress report
+
+    def flush() -> None:
+        nonlocal batch, done
+        if batch:
+            messages = [
+                read_message(
+                    m.source,
+                    m.raw,
+                    m.problem,
+                    authserv_ids=authserv,
+                    received=m.received,
+                    custom_rules=custom_rules,
+                )
+                for m in batch
+            ]
+            totals.add(ledger.record_batch(messages))
+            done += sum(m.size for m in batch)
+            batch = []
+        if on_progress and done:
+            on_progress(done)
+        done = 0
+
+    for item in iter_mail(paths, triage=header_could_be_from_meta):
+        if isinstance(item, SkippedMail):
+            totals.ignored += item.count
+            done += item.size
+            if done >= PROGRESS_BYTES:
+                flush()
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH_SIZE:
+            flush()
+    flush()
     for reason in totals.reasons:
         log.info("Skipped %s", reason)
     return totals
-
-
-def _batches(items: Iterator[RawMail], size: int) -> Iterator[list[RawMail]]:
-    batch: list[RawMail] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # -- IMAP --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ __all__ = [
     "NOT_META",
     "MalformedMail",
     "could_be_from_meta",
+    "header_could_be_from_meta",
     "is_from_meta",
     "parse_email",
     "unreadable",
@@ -58,7 +59,16 @@ def could_be_from_meta(raw: bytes) -> bool:
     """
     end = raw.find(b"\n\n")
     header = raw if end < 0 else raw[: end + 1]
-    fields = _FROM_FIELD.findall(header[: 256 * 1024])
+    return header_could_be_from_meta(header[:MAX_TRIAGE_HEADER])
+
+
+# How much of a header block the triage reads: far more than any real header block.
+MAX_TRIAGE_HEADER = 256 * 1024
+
+
+def header_could_be_from_meta(header: bytes) -> bool:
+    """`could_be_from_meta` on a header block already cut out (at most MAX_TRIAGE_HEADER)."""
+    fields = _FROM_FIELD.findall(header)
     return len(fields) != 1 or _META_HINT.search(fields[0]) is not None
 
 
