@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:  # bench/ and tests/ are not installed; import the
     sys.path.insert(0, str(ROOT))
 
 from bench.data import MailPool, build_ledger  # noqa: E402
+from bench.scale import bench_failover, bench_mbox_import_1gib  # noqa: E402
 from tests.support.mailfactory import write_mbox  # noqa: E402
 
 
@@ -49,6 +50,9 @@ class Sizes:
     code_runs: int
     report_accounts: int
     report_runs: int
+    big_mbox_mib: int = 1024
+    imap_big_messages: int = 100_000
+    imap_big_meta: int = 500
 
 
 FULL = Sizes(
@@ -76,6 +80,9 @@ QUICK = Sizes(
     code_runs=3,
     report_accounts=2_000,
     report_runs=1,
+    big_mbox_mib=32,
+    imap_big_messages=5_000,
+    imap_big_meta=25,
 )
 
 
@@ -410,21 +417,35 @@ def stop_imap(setup: ImapSetup | None) -> None:
     setup.server.cleanup()  # type: ignore[attr-defined]
 
 
-def bench_imap_first_sync(pool: MailPool, sizes: Sizes, work: Path) -> list[Result]:
+def bench_imap_first_sync(
+    pool: MailPool,
+    sizes: Sizes,
+    work: Path,
+    *,
+    name: str = "imap_first_sync",
+    rss_name: str = "sync_peak_rss",
+    messages: int | None = None,
+    meta: int | None = None,
+) -> list[Result]:
     """`tracker sync` of a big mailbox vs bare imapclient SEARCH + BODY.PEEK[]; and its peak RSS."""
     from tracker.imap.client import search_terms
 
+    messages = messages or sizes.imap_messages
+    meta = meta or sizes.imap_meta
     sync_target, rss_target = "ratio <= 2", "<= 150 MB"
     try:
-        setup = start_imap(work, "firstsync")
+        setup = start_imap(work, name.replace("_", ""))
     except Exception as err:  # no Dovecot here: report why rather than fail the run
         return [
-            _skipped("imap_first_sync", "s", sync_target, str(err)),
-            _skipped("sync_peak_rss", "MB", rss_target, str(err)),
+            _skipped(name, "s", sync_target, str(err)),
+            _skipped(rss_name, "MB", rss_target, str(err)),
         ]
     try:
         server = setup.server
-        server.deliver_many(setup.username, pool.mixed(sizes.imap_messages, sizes.imap_meta))  # type: ignore[attr-defined]
+        # In slices: 100,000 generated mails at once would hold ~250 MB here.
+        for start in range(0, messages, 20_000):
+            count = min(20_000, messages - start)
+            server.deliver_many(setup.username, pool.mixed(count, max(1, meta * count // messages)))  # type: ignore[attr-defined]
         bare_command = [
             sys.executable,
             "-c",
@@ -459,19 +480,19 @@ def bench_imap_first_sync(pool: MailPool, sizes: Sizes, work: Path) -> list[Resu
         stop_imap(setup)
     return [
         _result(
-            "imap_first_sync",
+            name,
             ours,
             "s",
             bare,
             target=sync_target,
             ok=ours / bare <= 2,
             higher_is_better=False,
-            note=f"{how}; {sizes.imap_messages} messages, {sizes.imap_meta} Meta "
+            note=f"{how}; {messages} messages, {meta} Meta "
             f"({fetched} fetched by the baseline); a second sync with nothing new: {fixed:.2f} s",
             second_sync_s=fixed,
         ),
         _result(
-            "sync_peak_rss",
+            rss_name,
             rss,
             "MB",
             help_rss,
@@ -745,6 +766,9 @@ METRICS = (
     "idle_latency",
     "cli_code",
     "report_100k",
+    "mbox_import_1gib",
+    "imap_first_sync_100k",
+    "failover_seconds",
 )
 
 
@@ -791,6 +815,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("idle_latency", lambda: bench_idle_latency(pool, sizes, work)),
             ("cli_code", lambda: bench_cli_code(sizes, work)),
             ("report_100k", lambda: bench_report(sizes, work)),
+            (
+                "mbox_import_1gib",
+                lambda: bench_mbox_import_1gib(pool, sizes.big_mbox_mib, work, run_measured),
+            ),
+            (
+                "imap_first_sync_100k",
+                lambda: bench_imap_first_sync(
+                    pool,
+                    sizes,
+                    work,
+                    name="imap_first_sync_100k",
+                    rss_name="sync_100k_peak_rss",
+                    messages=sizes.imap_big_messages,
+                    meta=sizes.imap_big_meta,
+                ),
+            ),
+            ("failover_seconds", lambda: bench_failover(work)),
         ]
         for name, step in steps:
             if name in wanted:
