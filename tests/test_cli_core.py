@@ -56,7 +56,7 @@ def test_import_twice_changes_nothing(run_cli, tmp_path):
     run_cli("import", str(mbox))
     before = run_cli("report", "--json").stdout
     again = json.loads(run_cli("import", "--json", str(mbox)).stdout)
-    assert again == {"new": 0, "duplicate": 3, "ignored": 5, "malformed": 0}
+    assert again == {"new": 0, "untrusted": 0, "duplicate": 3, "ignored": 5, "malformed": 0}
     assert run_cli("report", "--json").stdout == before
     status = run_cli("status").stdout
     assert "1 account, 3 Meta messages" in status

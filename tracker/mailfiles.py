@@ -22,7 +22,8 @@ from tracker.errors import InputError
 
 MAIL_SUFFIXES = frozenset({".eml", ".mbox", ".mbx", ".mbs"})
 # Files in a folder we never take for mail: our own sidecars and the usual clutter.
-IGNORED_SUFFIXES = frozenset({".json", ".md", ".txt", ".py", ".csv", ".gz", ".zip", ".html"})
+IGNORED_SUFFIXES = frozenset({".json", ".md", ".txt", ".py", ".csv", ".html"})
+_MAILDIR_PARTS = ("cur", "new", "tmp")
 # One message read into memory, at most. Far above any provider's size limit (a 25 MB
 # attachment is ~34 MB in base64), far below what would hurt a small machine. A larger message
 # is reported, not read: the parser would refuse to decode it anyway.
@@ -146,14 +147,21 @@ def _iter_file(
         return
     try:
         with path.open("rb") as handle:
-            head = handle.read(5)
+            head = handle.read(512)
     except OSError as err:
         yield RawMail(str(path), None, f"cannot read file ({err.strerror})")
         return
-    if head == b"From ":
+    if head.startswith(b"From "):
         yield from iter_mbox(path, triage=triage)
         return
-    if not explicit and path.suffix.lower() not in MAIL_SUFFIXES and not _sniff_mail(path):
+    # Imported here: the archive readers build on this module's mbox splitter.
+    from tracker.archives import archive_kind, iter_archive
+
+    kind = archive_kind(path, head)
+    if kind is not None:
+        yield from iter_archive(path, kind, triage=triage)
+        return
+    if not explicit and path.suffix.lower() not in MAIL_SUFFIXES and not looks_like_mail(head):
         return  # a folder's non-mail files (images, notes) are not ours to complain about
     raw, problem = _read_bytes(path)
     yield RawMail(str(path), raw, problem, _size(path), file_received(path))
@@ -175,8 +183,8 @@ def iter_mbox(path: Path, *, triage: Triage | None = None) -> Iterator[RawMail |
                 return
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 released = 0
-                for start, end, size in _mbox_spans(data):
-                    if triage is not None and _rejected(data, start, end, triage):
+                for start, end, size in mbox_spans(data):
+                    if triage is not None and triage_rejects(data, start, end, triage):
                         skipped += 1
                         skipped_size += size
                         index += 1
@@ -188,7 +196,7 @@ def iter_mbox(path: Path, *, triage: Triage | None = None) -> Iterator[RawMail |
                     if skipped:
                         yield SkippedMail(skipped, skipped_size)
                         skipped = skipped_size = 0
-                    yield _mbox_message(path, index, data, start, end, size)
+                    yield mbox_message(str(path), index, data, start, end, size)
                     index += 1
                     released = _release_pages(data, released, start)
     except (OSError, ValueError) as err:
@@ -198,7 +206,7 @@ def iter_mbox(path: Path, *, triage: Triage | None = None) -> Iterator[RawMail |
         yield SkippedMail(skipped, skipped_size)
 
 
-def _rejected(data: mmap.mmap, start: int, end: int, triage: Triage) -> bool:
+def triage_rejects(data: mmap.mmap | bytes, start: int, end: int, triage: Triage) -> bool:
     """True when `triage` rejects the message's header block, read straight from the map.
 
     Only when the header block is exactly what the message's own bytes would give: no
@@ -217,7 +225,7 @@ def _rejected(data: mmap.mmap, start: int, end: int, triage: Triage) -> bool:
     return not triage(header)
 
 
-def _mbox_spans(data: mmap.mmap) -> Iterator[tuple[int, int, int]]:
+def mbox_spans(data: mmap.mmap | bytes) -> Iterator[tuple[int, int, int]]:
     """Yield (start, end, size) of each message: its bytes and how much of the file it takes."""
     length = len(data)
     separator = 0  # where the current message's "From " line starts
@@ -259,12 +267,13 @@ def _release_pages(data: mmap.mmap, released: int, upto: int) -> int:
 _QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
 
 
-def _mbox_message(
-    path: Path, index: int, data: mmap.mmap, start: int, end: int, size: int
+def mbox_message(
+    source: str, index: int, data: mmap.mmap | bytes, start: int, end: int, size: int
 ) -> RawMail:
-    source = f"{path}#{index}"
+    """Return message `index` of an mbox (its bytes at start:end), ">From " quoting undone."""
+    source = f"{source}#{index}"
     if end - start > MAX_MESSAGE_BYTES:
-        return RawMail(source, None, _too_large(end - start), size)
+        return RawMail(source, None, too_large(end - start), size)
     message = data[start:end]
     if b">From " in message:
         message = _QUOTED_FROM.sub(rb"\1", message)
@@ -302,7 +311,8 @@ def file_received(path: str | Path) -> ReceivedTime | None:
         return None
 
 
-def _too_large(size: int) -> str:
+def too_large(size: int) -> str:
+    """The reason given for a message too big to read."""
     return (
         f"too large to read ({size // (1024 * 1024)} MiB, "
         f"at most {MAX_MESSAGE_BYTES // (1024 * 1024)} MiB)"
@@ -313,24 +323,20 @@ def _read_bytes(path: Path) -> tuple[bytes | None, str | None]:
     try:
         size = os.stat(path).st_size
         if size > MAX_MESSAGE_BYTES:
-            return None, _too_large(size)
+            return None, too_large(size)
         with path.open("rb") as handle:  # read no more than the cap, even if the file grows
             raw = handle.read(MAX_MESSAGE_BYTES + 1)
         if len(raw) > MAX_MESSAGE_BYTES:
-            return None, _too_large(len(raw))
+            return None, too_large(len(raw))
         return raw, None
     except OSError as err:
         return None, f"cannot read file ({err.strerror})"
 
 
-def _sniff_mail(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(512)
-    except OSError:
-        return True  # let the reader report why it cannot be read
+def looks_like_mail(head: bytes) -> bool:
+    """True when the first bytes of a file look like an RFC 5322 header line."""
     first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
-    return b":" in first and b"\x00" not in head and first[:1].isalpha()
+    return b":" in first and b"\x00" not in head[:512] and first[:1].isalpha()
 
 
 def _size(path: str | Path) -> int:

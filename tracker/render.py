@@ -369,6 +369,7 @@ def counts_to_dict(counts: RecordCounts) -> dict[str, int]:
     """Return the `tracker import --json` object."""
     return {
         "new": counts.new,
+        "untrusted": counts.untrusted,
         "duplicate": counts.duplicate,
         "ignored": counts.ignored,
         "malformed": counts.malformed,
@@ -376,10 +377,15 @@ def counts_to_dict(counts: RecordCounts) -> dict[str, int]:
 
 
 def import_text(counts: RecordCounts) -> str:
-    """Return `tracker import`'s one-line summary."""
+    """Return `tracker import`'s one-line summary; forged mail is not counted as Meta's."""
     total = counts.new + counts.duplicate + counts.ignored + counts.malformed
+    forged = (
+        f"{counts.untrusted} claiming to be Meta's but not verified (recorded as untrusted), "
+        if counts.untrusted
+        else ""
+    )
     return (
-        f"Read {plural(total, 'message')}: {counts.new} new from Meta, "
+        f"Read {plural(total, 'message')}: {counts.new - counts.untrusted} new from Meta, {forged}"
         f"{counts.duplicate} already recorded, {counts.ignored} not Meta's objection mail, "
         f"{counts.malformed} malformed (skipped; see `tracker skipped`).\n"
     )

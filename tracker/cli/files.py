@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tracker.cli.app import Context, ExitStatus, cli, json_option, pass_context
+
+if TYPE_CHECKING:
+    from tracker.domain import ReceivedTime
 
 
 @cli.command()
@@ -22,8 +27,7 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
       tracker parse ~/Downloads/facebook-notice.eml --json
     """
     from tracker.dkimdns import default_txt_lookup
-    from tracker.mailfiles import file_received
-    from tracker.parse import parse_email
+    from tracker.parse import parse_email, unreadable
     from tracker.render import json_lines, parsed_text, parsed_to_dict
 
     authserv = obj.authserv_ids()
@@ -31,7 +35,7 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
     rows = []
     for file in files:
         try:
-            raw = file.read_bytes()
+            mails = list(_mails_in(file))
         except IsADirectoryError:
             click.echo(
                 f"tracker: {file}: is a directory (use `tracker import` for folders)", err=True
@@ -42,22 +46,46 @@ def parse(obj: Context, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"tracker: {file}: {err.strerror or err}", err=True)
             failed = True
             continue
-        parsed = parse_email(
-            raw,
-            authserv_ids=authserv,
-            received=file_received(file),
-            dkim_lookup=default_txt_lookup(),
-            custom_rules=obj.custom_rules(),
-        )
-        record = parsed_to_dict(parsed, str(file))
-        if as_json:
-            click.echo(json_lines([record]), nl=False)
-        else:
-            rows.append(record)
+        for source, raw, problem, received in mails:
+            parsed = (
+                unreadable(problem or "cannot be read")
+                if raw is None
+                else parse_email(
+                    raw,
+                    authserv_ids=authserv,
+                    received=received,
+                    dkim_lookup=default_txt_lookup(),
+                    custom_rules=obj.custom_rules(),
+                )
+            )
+            record = parsed_to_dict(parsed, source)
+            if as_json:
+                click.echo(json_lines([record]), nl=False)
+            else:
+                rows.append(record)
     if not as_json and rows:
         click.echo(parsed_text(rows), nl=False)
     if failed:
         raise SystemExit(ExitStatus.NOT_FOUND)
+
+
+def _mails_in(
+    file: Path,
+) -> Iterator[tuple[str, bytes | None, str | None, ReceivedTime | None]]:
+    """(source, bytes, problem, received) of the one mail in `file`, or of each mbox message."""
+    from tracker.mailfiles import RawMail, file_received, iter_mbox
+
+    with file.open("rb") as handle:
+        head = handle.read(5)
+    if head != b"From ":
+        yield str(file), file.read_bytes(), None, file_received(file)
+        return
+    for mail in iter_mbox(file):
+        if isinstance(mail, RawMail):
+            yield mail.source, mail.raw, mail.problem, mail.received
+
+
+# -- import ------------------------------------------------------------------------------
 
 
 @cli.command("import")
@@ -97,3 +125,6 @@ def import_(obj: Context, paths: tuple[Path, ...], as_json: bool) -> None:
         click.echo(json_lines([counts_to_dict(counts)]), nl=False)
     else:
         click.echo(import_text(counts), nl=False)
+    if counts.new + counts.duplicate + counts.ignored + counts.malformed == 0:
+        click.echo(f"tracker: no mail found in {', '.join(map(str, paths))}", err=True)
+        raise SystemExit(ExitStatus.NOT_FOUND)

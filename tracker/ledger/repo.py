@@ -44,6 +44,7 @@ class RecordCounts:
     """What one batch did to the ledger."""
 
     new: int = 0
+    untrusted: int = 0  # of `new`: claimed to be Meta's, failed the trust check (forgeries)
     duplicate: int = 0
     ignored: int = 0  # not Meta's objection-flow mail: nothing is kept about it
     malformed: int = 0
@@ -56,6 +57,7 @@ class RecordCounts:
     def add(self, other: RecordCounts) -> None:
         """Add another batch's counts to these."""
         self.new += other.new
+        self.untrusted += other.untrusted
         self.duplicate += other.duplicate
         self.ignored += other.ignored
         self.malformed += other.malformed
@@ -151,11 +153,10 @@ class Ledger:
             inserted = self._insert_ignoring_duplicates(
                 conn, _skipped, {"source": message.source, "reason": reason, "recorded_at": now}
             )
+            # Malformed either way; the reason is only logged the first time it is noted.
+            counts.malformed += 1
             if inserted:
-                counts.malformed += 1
                 counts.reasons.append(f"{message.source}: {reason}")
-            else:
-                counts.duplicate += 1
             return
         assert row is not None  # _message_row gives one for every message without an error
         # Only trusted objection-flow mail reveals an account; a login code or a forgery doesn't.
@@ -165,6 +166,7 @@ class Ledger:
             )
         if self._insert_ignoring_duplicates(conn, _message, row):
             counts.new += 1
+            counts.untrusted += not parsed.trusted
             account_id = row["account_id"]
             if isinstance(account_id, int) and parsed.trusted:
                 counts.touched_accounts.add(account_id)
