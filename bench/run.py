@@ -154,6 +154,7 @@ for line in sys.stdin:
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
     print(json.dumps({"elapsed": elapsed, "rss_kb": usage.ru_maxrss,
+                      "cpu": usage.ru_utime + usage.ru_stime,
                       "returncode": os.waitstatus_to_exitcode(status)}), flush=True)
 """
 
@@ -171,6 +172,7 @@ class Launcher:
         )
         self._jobs = 0
         self._lock = threading.Lock()
+        self.last_cpu = 0.0  # CPU seconds (user + system) of the last command run
 
     def run(
         self, command: Sequence[str]
@@ -184,6 +186,7 @@ class Launcher:
             self.process.stdin.write(json.dumps(job) + "\n")
             self.process.stdin.flush()
             report = json.loads(self.process.stdout.readline())
+            self.last_cpu = report["cpu"]
         completed = subprocess.CompletedProcess(
             list(command), report["returncode"], out.read_bytes(), err.read_bytes()
         )
@@ -204,6 +207,12 @@ def run_measured(command: Sequence[str]) -> tuple[float, float, subprocess.Compl
     """Run `command` through the launcher; return (wall seconds, peak RSS in MB, result)."""
     assert _launcher is not None, "main() starts the launcher"
     return _launcher.run(command)
+
+
+def last_cpu_seconds() -> float:
+    """CPU seconds (user + system) of the command `run_measured` ran last."""
+    assert _launcher is not None, "main() starts the launcher"
+    return _launcher.last_cpu
 
 
 def _check(
@@ -817,7 +826,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("report_100k", lambda: bench_report(sizes, work)),
             (
                 "mbox_import_1gib",
-                lambda: bench_mbox_import_1gib(pool, sizes.big_mbox_mib, work, run_measured),
+                lambda: bench_mbox_import_1gib(
+                    pool, sizes.big_mbox_mib, work, run_measured, last_cpu_seconds
+                ),
             ),
             (
                 "imap_first_sync_100k",
