@@ -31,7 +31,11 @@ if str(ROOT) not in sys.path:  # bench/ and tests/ are not installed; import the
     sys.path.insert(0, str(ROOT))
 
 from bench.data import MailPool, build_ledger  # noqa: E402
-from bench.scale import bench_failover, bench_mbox_import_1gib  # noqa: E402
+from bench.scale import (  # noqa: E402
+    bench_failover,
+    bench_mbox_import_1gib,
+    bench_watch_many_folders,
+)
 from tests.support.mailfactory import write_mbox  # noqa: E402
 
 
@@ -53,6 +57,7 @@ class Sizes:
     big_mbox_mib: int = 1024
     imap_big_messages: int = 100_000
     imap_big_meta: int = 500
+    watch_users: int = 250
 
 
 FULL = Sizes(
@@ -83,6 +88,7 @@ QUICK = Sizes(
     big_mbox_mib=32,
     imap_big_messages=5_000,
     imap_big_meta=25,
+    watch_users=10,
 )
 
 
@@ -778,6 +784,7 @@ METRICS = (
     "mbox_import_1gib",
     "imap_first_sync_100k",
     "failover_seconds",
+    "watch_1000_folders",
 )
 
 
@@ -843,6 +850,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
             ),
             ("failover_seconds", lambda: bench_failover(work)),
+            (
+                "watch_1000_folders",
+                lambda: bench_watch_many_folders(work, users=sizes.watch_users),
+            ),
         ]
         for name, step in steps:
             if name in wanted:

@@ -185,3 +185,168 @@ def bench_failover(work: Path, *, folders: int = 6) -> Result:
         note=f"2 watchers, {folders} mailboxes on PostgreSQL; kill -9 of one, then one mail in "
         "every folder; baseline: the same with both alive",
     )
+
+
+def _many_folder_dovecot() -> object:
+    """A test Dovecot allowed well over 1,000 sessions (its default is 100 imap processes)."""
+    from tests.support.imapserver import DovecotServer
+
+    class ManySessions(DovecotServer):
+        def _config_text(self) -> str:
+            return super()._config_text() + (
+                "default_client_limit = 4000\n"
+                "service imap {\n  process_limit = 2000\n}\n"
+                "service anvil {\n  client_limit = 4100\n}\n"
+            )
+
+    return ManySessions()
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime + stime
+    import os
+
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _watch_run(
+    server: object, boxes: list[tuple[str, str]], folders: list[str], work: Path, tag: str
+) -> tuple[float, float, list[float], float]:
+    """Run one `tracker watch` over `boxes` x `folders`; return (peak RSS MB, idle CPU % of a
+    core, delivery-to-ledger ms of each test mail, seconds until every folder was connected)."""
+    import random
+    import sqlite3
+
+    from bench.run import tracker_command
+    from tracker.parse import parse_email
+
+    lines = []
+    for name, (user, password) in enumerate(boxes):
+        secret = work / f"{tag}{name}.pass"
+        secret.write_text(password + "\n")
+        secret.chmod(0o600)
+        lines.append(
+            f'[[mailbox]]\nname = "{tag}{name}"\nhost = "{server.host}"\n'  # type: ignore[attr-defined]
+            f'port = {server.port}\nsecurity = "none"\nusername = "{user}"\n'  # type: ignore[attr-defined]
+            f'password_file = "{secret}"\nfolders = {json.dumps(folders)}\ntimeout_seconds = 60\n'
+        )
+    config = work / f"{tag}.toml"
+    config.write_text("\n".join(lines))
+    ledger = work / f"{tag}.db"
+    started = time.monotonic()
+    watcher = subprocess.Popen(
+        tracker_command("--db", str(ledger), "--config", str(config), "watch"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    total = len(boxes) * len(folders)
+    try:
+        while len(server.session_pids()) < total:  # type: ignore[attr-defined]
+            if watcher.poll() is not None or time.monotonic() - started > 600:
+                raise RuntimeError(f"only {len(server.session_pids())} of {total} connected")  # type: ignore[attr-defined]
+            time.sleep(0.5)
+        connected = time.monotonic() - started
+        time.sleep(10)  # first syncs settle
+        cpu_before, window = _proc_cpu_seconds(watcher.pid), 20.0
+        time.sleep(window)
+        idle_cpu = (_proc_cpu_seconds(watcher.pid) - cpu_before) / window * 100
+        connection = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=5)
+        rng = random.Random(5)
+        latencies = []
+        for n in range(20):
+            raw = meta_mail("notice", account=f"{tag}{n}@example.org")
+            key = parse_email(raw).message_id
+            user, _ = rng.choice(boxes)
+            folder = rng.choice(folders)
+            sent = time.perf_counter()
+            server.doveadm("save", "-u", user, "-m", folder, input=raw)  # type: ignore[attr-defined]
+            deadline = time.monotonic() + 30
+            while not connection.execute(
+                "SELECT 1 FROM message WHERE message_key = ?", (key,)
+            ).fetchone():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"mail {n} not recorded within 30 s")
+                time.sleep(0.005)
+            latencies.append((time.perf_counter() - sent) * 1000)
+            time.sleep(0.2)
+        connection.close()
+        rss = _proc_peak_rss_mb(watcher.pid)
+    finally:
+        watcher.terminate()
+        try:
+            watcher.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            watcher.wait()
+    return rss, idle_cpu, latencies, connected
+
+
+def bench_watch_many_folders(work: Path, *, users: int = 250) -> list[Result]:
+    """One `tracker watch` over users x 4 IDLE folders vs the same watcher over one folder."""
+    from bench.run import _percentile, _result, _skipped
+    from tests.support.imapserver import dovecot_available
+
+    names = ("watch_1000_folders_rss", "watch_1000_folders_latency_p95")
+    if not dovecot_available():
+        return [
+            _skipped(n, u, "", "needs Dovecot, as root")
+            for n, u in zip(names, ("MB", "ms"), strict=True)
+        ]
+    folders = ["INBOX", "Archive", "Lists", "Receipts"]
+    server = _many_folder_dovecot()
+    try:
+        server.start()  # type: ignore[attr-defined]
+        made = [server.add_user(f"many{n}@example.org") for n in range(users)]  # type: ignore[attr-defined]
+        # Dovecot re-reads its passwd-file when the mtime changes: once more, a second later.
+        time.sleep(1.1)
+        server.add_user(made[-1].username, made[-1].password)  # type: ignore[attr-defined]
+        boxes = []
+        for user in made:
+            for folder in folders[1:]:
+                server.create_folder(user.username, folder)  # type: ignore[attr-defined]
+            boxes.append((user.username, user.password))
+        one_rss, one_cpu, one_ms, _ = _watch_run(server, boxes[:1], ["INBOX"], work, "one")
+        rss, cpu, many_ms, connected = _watch_run(server, boxes, folders, work, "many")
+    except Exception as err:
+        return [
+            _skipped(n, u, "", f"failed: {err}") for n, u in zip(names, ("MB", "ms"), strict=True)
+        ]
+    finally:
+        server.stop()  # type: ignore[attr-defined]
+        server.cleanup()  # type: ignore[attr-defined]
+    total = users * len(folders)
+    p95, one_p95 = _percentile(many_ms, 0.95), _percentile(one_ms, 0.95)
+    return [
+        _result(
+            names[0],
+            rss,
+            "MB",
+            one_rss,
+            target="< 300 MB, idle CPU < 2% of a core",
+            ok=rss < 300 and cpu < 2,
+            higher_is_better=False,
+            note=f"{total} IDLE folders ({users} users x {len(folders)}), all connected after "
+            f"{connected:.0f} s; idle CPU {cpu:.1f}% of a core (one folder: {one_cpu:.1f}%); "
+            "baseline: the same watcher on one folder",
+            idle_cpu_percent=cpu,
+        ),
+        _result(
+            names[1],
+            p95,
+            "ms",
+            one_p95,
+            target="value - baseline <= 150 ms",
+            ok=p95 - one_p95 <= 150,
+            higher_is_better=False,
+            note=f"20 mails into random folders of {total}; baseline: one watched folder",
+            delta=p95 - one_p95,
+        ),
+    ]
