@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal, Protocol
 
 from tracker.mailfiles import (
     MAIL_SUFFIXES,
@@ -29,6 +29,14 @@ from tracker.mailfiles import (
 )
 
 ArchiveKind = Literal["zip", "tar", "gzip"]
+
+
+class Readable(Protocol):
+    """A binary stream: a file, an archive member, a decompressor."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 # Read this much of a stream at a time.
 CHUNK_BYTES = 4 * 1024 * 1024
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
@@ -69,8 +77,8 @@ def iter_archive(
                     if stream is not None:
                         yield from _iter_member(stream, f"{path}!{entry.name}", triage)
         else:
-            with gzip.open(path, "rb") as stream:
-                yield from _iter_member(stream, str(path), triage)
+            with gzip.open(path, "rb") as unzipped:
+                yield from _iter_member(unzipped, str(path), triage)
     except _STREAM_ERRORS as err:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         yield RawMail(str(path), None, f"cannot read archive ({reason})")
@@ -82,7 +90,7 @@ def iter_archive(
 
 
 def _iter_member(
-    stream: IO[bytes], source: str, triage: Triage | None
+    stream: Readable, source: str, triage: Triage | None
 ) -> Iterator[RawMail | SkippedMail]:
     first = stream.read(CHUNK_BYTES)
     if first.startswith(b"From "):
@@ -99,7 +107,7 @@ def _iter_member(
 
 
 def iter_mbox_stream(
-    stream: IO[bytes], source: str, *, first: bytes = b"", triage: Triage | None = None
+    stream: Readable, source: str, *, first: bytes = b"", triage: Triage | None = None
 ) -> Iterator[RawMail | SkippedMail]:
     """Yield the messages of an mbox read from a stream, split as `iter_mbox` splits a file.
 
