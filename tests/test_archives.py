@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES
-from tests.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.paths import SAMPLES
 from tracker import archives
 from tracker.archives import iter_mbox_stream
 from tracker.mailfiles import MAX_MESSAGE_BYTES, RawMail, SkippedMail, iter_mbox

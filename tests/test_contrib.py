@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.imapconfig import eventually
-from tests.mailfactory import meta_mail
+from tests.support.imapconfig import eventually
+from tests.support.mailfactory import meta_mail
+from tests.support.paths import ROOT
 from tracker.ledger import Ledger
 
 CONTRIB = ROOT / "contrib"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.conftest_imap import mailbox_settings
-from tests.imapconfig import child_env, eventually, tracker_command, write_config
-from tests.mailfactory import meta_mail
-from tests.pgserver import PostgresServer, postgres_available
+from tests.support.imap_fixtures import mailbox_settings
+from tests.support.imapconfig import child_env, eventually, tracker_command, write_config
+from tests.support.mailfactory import meta_mail
+from tests.support.pgserver import PostgresServer, postgres_available
 from tracker.domain import Checkpoint
 from tracker.errors import LedgerError
 from tracker.ledger import Ledger

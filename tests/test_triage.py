@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from tests.conftest import PUBLIC_CORPUS, SAMPLES
-from tests.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.mailfactory import meta_mail, ordinary_mail, write_mbox
+from tests.support.paths import PUBLIC_CORPUS, SAMPLES
 from tracker.ledger import Ledger, RecordCounts
 from tracker.mailfiles import RawMail, SkippedMail, iter_mail, iter_mbox
 from tracker.parse import could_be_from_meta, header_could_be_from_meta
