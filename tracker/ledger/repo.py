@@ -39,6 +39,10 @@ _skipped = SkippedMessage.__table__  # type: ignore[attr-defined]
 _checkpoint = CheckpointRow.__table__  # type: ignore[attr-defined]
 
 
+# Built INSERT ... ON CONFLICT DO NOTHING statements, by dialect, table and column names.
+_INSERT_CACHE: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
 @dataclass(slots=True)
 class RecordCounts:
     """What one batch did to the ledger."""
@@ -182,10 +186,16 @@ class Ledger:
             # Imported here: loading the PostgreSQL dialect costs every SQLite start ~25 ms.
             from sqlalchemy.dialects import postgresql, sqlite
 
-            insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-            # RETURNING tells whether a row went in; rowcount is -1 on some drivers.
-            statement = insert(table).values(**row).on_conflict_do_nothing().returning(key)
-            return conn.execute(statement).first() is not None
+            # One statement per (dialect, table, columns), rows passed as parameters: building
+            # and coercing a fresh statement per row cost more than the INSERT itself.
+            cache_key = (dialect, table.name, tuple(row))
+            statement = _INSERT_CACHE.get(cache_key)
+            if statement is None:
+                insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+                # RETURNING tells whether a row went in; rowcount is -1 on some drivers.
+                statement = insert(table).on_conflict_do_nothing().returning(key)
+                _INSERT_CACHE[cache_key] = statement
+            return conn.execute(statement, dict(row)).first() is not None
         with conn.begin_nested() as savepoint:  # other databases: the unique constraint guards
             try:
                 conn.execute(table.insert().values(**row))
