@@ -51,7 +51,8 @@ def _plain_import(ledger: Ledger, path: Path) -> RecordCounts:
     counts = RecordCounts()
     for mail in iter_mail([path]):
         assert isinstance(mail, RawMail)
-        counts.add(ledger.record_batch([read_message(mail.source, mail.raw, mail.problem)]))
+        read = read_message(mail.source, mail.raw, mail.problem, received=mail.received)
+        counts.add(ledger.record_batch([read]))
     return counts
 
 
