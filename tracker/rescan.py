@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from tracker.domain import CustomRule, ParsedEmail
 from tracker.errors import MailboxError
 from tracker.ledger.events import list_rescannable, record_rescan
-from tracker.mailfiles import iter_mbox
+from tracker.mailfiles import RawMail, iter_mbox
 from tracker.parse import parse_email
 
 if TYPE_CHECKING:
@@ -75,7 +75,8 @@ def _read_again(
             yield message_id, raw
     for path, wanted in mbox.items():
         for index, mail in enumerate(iter_mbox(Path(path))):
-            if index in wanted and mail.raw is not None:
+            # Without a triage every item is a message (no SkippedMail counts), so indexes hold.
+            if index in wanted and isinstance(mail, RawMail) and mail.raw is not None:
                 yield wanted[index], mail.raw
     if imap:
         yield from _read_imap(imap, {m.name: m for m in mailboxes})
