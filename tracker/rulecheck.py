@@ -9,8 +9,12 @@ repeat or an alternation, and it has no back-reference; that keeps every match p
 from __future__ import annotations
 
 import re
-import re._parser as _sre_parser  # CPython's regex parser, the same one `re` uses
 from typing import Any
+
+try:  # CPython's regex parser, the same one `re` uses; private, so guarded
+    import re._parser as _sre_parser
+except ImportError:  # pragma: no cover - a renamed module: the old public alias still parses
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 MAX_PATTERN_CHARS = 500
 
