@@ -367,3 +367,27 @@ def test_rescan_finds_imap_mail_again_through_the_servers_search(
     [line] = _report(run_cli)
     assert (line["state"], line["turnaround_seconds"]) == ("approved", 1260.0)
     assert dovecot.flags(imap_user.username) == flags_before  # read-only, nothing marked
+
+
+@pytest.mark.imap
+def test_sync_applies_the_config_rules_as_it_records(dovecot, imap_user, tmp_path, run_cli):
+    """A [[rule]] applies to mail read from a mailbox at once, not only at the next rescan."""
+    from tests.support.imap_fixtures import mailbox_settings
+    from tests.support.imapconfig import write_config
+
+    for raw in (
+        meta_mail("notice", account=ANNA, sent_at=T(8)),
+        meta_mail("code", account=ANNA, code="418207", sent_at=T(9, 40)),
+        meta_mail("approved", account=ANNA, sent_at=T(10, 1), wording=WELSH_APPROVAL),
+    ):
+        dovecot.deliver(imap_user.username, raw)
+    config = write_config(
+        tmp_path / "config.toml", [mailbox_settings(dovecot, imap_user, tmp_path, name="personal")]
+    )
+    with config.open("a") as out:
+        out.write('\n[[rule]]\nkind = "approved"\npattern = "byddwn yn parchu"\n')
+    result = run_cli("--config", str(config), "sync")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(run_cli("review", "--json").stdout) == []
+    [line] = _report(run_cli)
+    assert (line["state"], line["turnaround_seconds"]) == ("approved", 1260.0)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from tracker.domain import CustomRule
 from tracker.errors import ConfigError, LedgerError, MailboxError
 from tracker.sharing import DEFAULT_CHECK_SECONDS, FolderId, Leases, ShareKeeper
 from tracker.sync import FolderSync, connect_mailbox, error_reason, sync_folder
@@ -140,6 +141,7 @@ class FolderWatcher:
         stop: threading.Event,
         options: WatchOptions | None = None,
         authserv_ids: Iterable[str] = (),
+        custom_rules: tuple[CustomRule, ...] = (),
         connect: Connector = connect_mailbox,
         rng: random.Random | None = None,
     ) -> None:
@@ -149,6 +151,7 @@ class FolderWatcher:
         self.stop = stop
         self.options = options or WatchOptions()
         self.authserv_ids = tuple(authserv_ids)
+        self.custom_rules = custom_rules
         self.connect = connect
         self.rng = rng or random.Random()
         self.state: State = "starting"
@@ -213,6 +216,7 @@ class FolderWatcher:
             self.mailbox.name,
             self.folder,
             authserv_ids=self.authserv_ids,
+            custom_rules=self.custom_rules,
             retry_skipped=retry_skipped,
         )
         self.syncs += 1
@@ -384,6 +388,7 @@ def start_watch(
     stop: threading.Event | None = None,
     options: WatchOptions | None = None,
     authserv_ids: Iterable[str] = (),
+    custom_rules: tuple[CustomRule, ...] = (),
     connect: Connector = connect_mailbox,
     folders: Sequence[str] | None = None,
     services: ServicePlan | None = None,
@@ -425,6 +430,7 @@ def start_watch(
             stop=folder_stop,
             options=options,
             authserv_ids=authserv,
+            custom_rules=custom_rules,
             connect=connect,
         )
         if on_events is not None:
@@ -481,6 +487,7 @@ def run_watch(
     stop: threading.Event,
     options: WatchOptions | None = None,
     authserv_ids: Iterable[str] = (),
+    custom_rules: tuple[CustomRule, ...] = (),
     connect: Connector = connect_mailbox,
     services: ServicePlan | None = None,
     leases: Leases | None = None,
@@ -502,6 +509,7 @@ def run_watch(
         stop=stop,
         options=options,
         authserv_ids=authserv_ids,
+        custom_rules=custom_rules,
         connect=connect,
         services=services,
         leases=leases,
@@ -540,6 +548,7 @@ def wait_for_code(
     mailboxes: Sequence[MailboxSettings] = (),
     options: WatchOptions | None = None,
     authserv_ids: Iterable[str] = (),
+    custom_rules: tuple[CustomRule, ...] = (),
     connect: Connector = connect_mailbox,
     poll_seconds: float = 0.2,
 ) -> CodeRecord | None:
@@ -557,6 +566,7 @@ def wait_for_code(
             mailboxes,
             options=options,
             authserv_ids=authserv_ids,
+            custom_rules=custom_rules,
             connect=connect,
             folders=("INBOX",),
         )

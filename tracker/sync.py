@@ -197,6 +197,7 @@ def sync_folder(
     *,
     since: date | None = None,
     authserv_ids: Iterable[str] = (),
+    custom_rules: tuple[CustomRule, ...] = (),
     retry_skipped: bool = True,
 ) -> FolderSync:
     """Record the Meta mail that arrived in one folder since its checkpoint; return what it did.
@@ -286,6 +287,7 @@ def sync_folder(
                 source(uid),
                 raw,
                 authserv_ids=authserv,
+                custom_rules=custom_rules,
                 received=_internaldate(arrived.get(uid)),
             )
             for uid, raw in sorted(bodies.items())
@@ -440,6 +442,7 @@ def sync_mailbox(
     *,
     since: date | None = None,
     authserv_ids: Iterable[str] = (),
+    custom_rules: tuple[CustomRule, ...] = (),
     connect: Connector = connect_mailbox,
 ) -> MailboxSync:
     """Run `sync_folder` over each of the mailbox's folders; return the results.
@@ -475,6 +478,7 @@ def sync_mailbox(
                             folder,
                             since=since,
                             authserv_ids=authserv_ids,
+                            custom_rules=custom_rules,
                         )
                     )
                     break

@@ -53,6 +53,7 @@ def sync(obj: Context, names: tuple[str, ...], since: datetime | None, as_json: 
             mailbox,
             since=since.date() if since else None,
             authserv_ids=obj.authserv_ids(),
+            custom_rules=obj.custom_rules(strict=True),
         )
         results.append(result)
         for err in result.errors:
@@ -210,6 +211,7 @@ def watch(
                     reconcile_seconds=reconcile_seconds, poll_seconds=poll_seconds
                 ),
                 authserv_ids=obj.authserv_ids(),
+                custom_rules=obj.custom_rules(strict=True),
                 services=services,
                 leases=leases,
             )

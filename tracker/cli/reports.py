@@ -252,4 +252,5 @@ def _wait_for_code(obj: Context, ledger: Ledger, find: Callable[[], Any], second
         ledger=ledger,
         mailboxes=settings.mailboxes,
         authserv_ids=settings.authserv_ids,
+        custom_rules=tuple(settings.rules),
     )
