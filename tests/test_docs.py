@@ -93,3 +93,18 @@ def test_version_names_the_distribution(run_cli):
     result = run_cli("--version")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"tracker, version {__version__}\n"
+
+
+def test_every_package_of_the_source_tree_is_installed():
+    """pyproject lists packages by hand (the migrations ship from alembic/): a new subpackage
+    left off that list imports in the checkout and fails in an installed tracker."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "tracker").rglob("__init__.py")
+    }
+    assert on_disk - listed == set()
