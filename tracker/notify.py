@@ -145,8 +145,23 @@ def deliver_pending(
 ) -> int:
     """Queue `target`'s new events and deliver what is due, in order; return how many went out.
 
-    Stops at the first failure (so order is kept), which is retried after a backoff.
+    Stops at the first failure (so order is kept), which is retried after a backoff. Returns
+    0 at once while another watcher on the same ledger is delivering for this target.
     """
+    with events.delivery_turn(target.id) as mine:
+        if not mine:
+            return 0
+        return _deliver_due(events, target, now=now, sender=sender, max_age=max_age)
+
+
+def _deliver_due(
+    events: EventLog,
+    target: NotifyTarget,
+    *,
+    now: Callable[[], datetime],
+    sender: Callable[[NotifyTarget, str, str, dict[str, object]], SendResult],
+    max_age: timedelta,
+) -> int:
     events.fill_outbox(target.id, target.events, max_age=max_age, now=now())
     delivered = 0
     for _ in range(MAX_PER_RUN):

@@ -10,6 +10,7 @@ between repeats that one delivery (at least once) and nothing delivered is ever 
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from tracker.events import (
     event_key,
     stuck_after_seconds,
 )
+from tracker.ledger.leases import DELIVERY_SPACE, lock_key, try_advisory_lock
 from tracker.ledger.tables import Account, EventRow, Message, NotifyCursor, OutboxRow
 
 _account = Account.__table__  # type: ignore[attr-defined]
@@ -438,6 +440,12 @@ class EventLog:
             ).scalar()
 
     # -- outbox ----------------------------------------------------------------------------
+
+    def delivery_turn(self, target: str) -> contextlib.AbstractContextManager[bool]:
+        """Hold the right to deliver for `target` for the block; yield False if another
+        process holds it now. Several watchers on one PostgreSQL ledger all run the delivery
+        job: one at a time per target keeps each event sent once, and in order."""
+        return try_advisory_lock(self.engine, DELIVERY_SPACE, lock_key(target))
 
     def start_targets(self, targets: Iterable[str]) -> None:
         """Give each target seen for the first time a cursor at the newest event: a target

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import text
@@ -31,6 +32,7 @@ from tracker.ledger.db import describe
 # meet another application's locks in a shared database.
 WATCHER_SPACE = 0x7472_0001
 FOLDER_SPACE = 0x7472_0002
+DELIVERY_SPACE = 0x7472_0003  # one notification target's outbox (see EventLog.delivery_turn)
 
 # How fast a session whose peer vanished is dropped: keepalive probes after 5 s of silence,
 # every 2 s, 3 of them; unacknowledged data gives up after 10 s. Both ends set them, so the
@@ -58,8 +60,37 @@ _LIVE_WATCHERS = text(
 
 def folder_key(mailbox: str, folder: str) -> int:
     """Return the signed 32-bit advisory-lock key of one folder of one mailbox."""
-    digest = hashlib.blake2b(f"{mailbox}\0{folder}".encode(), digest_size=4).digest()
+    return lock_key(f"{mailbox}\0{folder}")
+
+
+def lock_key(name: str) -> int:
+    """Return the signed 32-bit advisory-lock key of a name (a folder, a target)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+@contextlib.contextmanager
+def try_advisory_lock(engine: Engine, space: int, key: int) -> Iterator[bool]:
+    """Hold the session advisory lock (space, key) for the block if no one else does; yield
+    whether it was taken. Other engines than PostgreSQL have no other writer: always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as conn:
+        taken = bool(
+            conn.execute(
+                text("SELECT pg_try_advisory_lock(:space, :key)"), {"space": space, "key": key}
+            ).scalar()
+        )
+        conn.commit()
+        try:
+            yield taken
+        finally:
+            if taken:
+                conn.execute(
+                    text("SELECT pg_advisory_unlock(:space, :key)"), {"space": space, "key": key}
+                )
+                conn.commit()
 
 
 class FolderLeases:
