@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tracker.cli import main
 
-pytest_plugins = ["tests.support.imap_fixtures"]
+pytest_plugins = ["tests.support.imap_fixtures", "tests.support.pgserver"]
 
 
 @pytest.fixture(autouse=True, scope="session")

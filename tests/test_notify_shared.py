@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.mailfactory import meta_mail
 from tests.support.notifyservers import HttpSink, http_sink
-from tests.support.pgserver import PostgresServer, postgres_available
+from tests.support.pgserver import PostgresServer
 from tracker.domain import ReadMessage
 from tracker.errors import ConfigError
 from tracker.ledger import Ledger
@@ -23,19 +23,6 @@ from tracker.notify_config import NotifyTarget, parse_notify_targets
 from tracker.parse import parse_email
 
 ACCOUNT = "anna@example.org"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    if not postgres_available():
-        pytest.skip("needs Debian's postgresql package (.ci/run installs it)")
-    pytest.importorskip("psycopg")
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

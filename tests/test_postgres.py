@@ -3,25 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
-import pytest
 
 from tests.support.paths import SAMPLES
-from tests.support.pgserver import PostgresServer, postgres_available
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    if not postgres_available():
-        pytest.skip("needs Debian's postgresql package (.ci/run installs it)")
-    pytest.importorskip("psycopg")
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_same_report_and_codes_as_sqlite(run_cli, postgres, tmp_path):

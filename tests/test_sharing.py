@@ -10,7 +10,6 @@ import random
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from sqlalchemy import text
 from tests.support.imap_fixtures import mailbox_settings
 from tests.support.imapconfig import child_env, eventually, tracker_command, write_config
 from tests.support.mailfactory import meta_mail
-from tests.support.pgserver import PostgresServer, postgres_available
+from tests.support.pgserver import PostgresServer
 from tracker.domain import Checkpoint
 from tracker.errors import LedgerError
 from tracker.ledger import Ledger
@@ -219,19 +218,6 @@ def test_checkpoint_keeps_the_larger_uid_on_sqlite(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------- live: PostgreSQL
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    if not postgres_available():
-        pytest.skip("needs Debian's postgresql package (.ci/run installs it)")
-    pytest.importorskip("psycopg")
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_checkpoint_keeps_the_larger_uid_on_postgres(postgres: PostgresServer) -> None:

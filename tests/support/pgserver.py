@@ -10,7 +10,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 
 def postgres_bin() -> Path | None:
@@ -101,3 +104,17 @@ class PostgresServer:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the module's tests; skipped where Debian's package is absent."""
+    if not postgres_available():
+        pytest.skip("needs Debian's postgresql package (.ci/run installs it)")
+    pytest.importorskip("psycopg")
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
