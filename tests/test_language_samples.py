@@ -14,7 +14,7 @@ from tests.support.paths import PUBLIC_CORPUS, ROOT, SAMPLES
 from tracker.parse.rules import LANGUAGE_CODES, RULE_FIELDS, load_languages
 
 LANGUAGE_SAMPLES = SAMPLES / "languages"
-REQUIRED_KINDS = {"notice", "code", "approved", "rejected", "info_requested"}
+REQUIRED_KINDS = {"notice", "code", "received", "approved", "rejected", "info_requested"}
 # Regional usage Meta writes in, each with samples of its own.
 REQUIRED_VARIANTS = {"en-GB", "en-US", "pt-PT", "pt-BR", "de-CH", "fr-CH", "it-CH"}
 # The 24 official EU languages, Norwegian and Icelandic.
@@ -62,7 +62,7 @@ def test_every_eea_language_is_built_in():
 
 
 @pytest.mark.parametrize("language", LANGUAGE_CODES)
-def test_each_language_has_notice_code_approval_decline_and_info_samples(language):
+def test_each_language_has_notice_code_acknowledgement_decision_and_info_samples(language):
     kinds = {s["kind"] for s in _samples()[language]}
     assert kinds >= REQUIRED_KINDS, f"{language} lacks {sorted(REQUIRED_KINDS - kinds)}"
 
