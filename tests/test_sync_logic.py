@@ -212,3 +212,18 @@ def test_a_message_that_breaks_the_session_does_not_keep_the_watcher_down(tmp_pa
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_mail_landing_during_a_pass_is_recorded_before_the_watcher_idles(tmp_path) -> None:
+    """The server announces such mail inside the pass's own commands, so the IDLE that follows
+    would never wake for it: the watcher looks once more before it idles."""
+    ledger = Ledger.open(str(tmp_path / "l.db"))
+    server = FakeServer(idle=True, landing_during_fetch=[_meta(2)])
+    server.folders["INBOX"].deliver(_meta(1))
+    watcher = FolderWatcher(ledger, BOX, "INBOX", stop=threading.Event(), connect=server.connect)
+    session = server.connect(BOX)
+    with session:
+        result = watcher.sync(session)
+    assert _recorded_ids(ledger) == {"notice-1@facebookmail.com", "notice-2@facebookmail.com"}
+    assert result.last_uid == 2
+    ledger.close()

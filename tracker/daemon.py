@@ -209,7 +209,21 @@ class FolderWatcher:
             self.listen(connection)
 
     def sync(self, connection: MailboxSession, *, retry_skipped: bool = False) -> FolderSync:
-        """One sync_folder pass on `connection`; logs what it recorded, never the content."""
+        """One sync_folder pass on `connection` (two if mail landed during the first); logs
+        what it recorded, never the content."""
+        result = self._pass(connection, retry_skipped=retry_skipped)
+        if connection.supports_idle and self._arrived_during(connection, result):
+            result = self._pass(connection, retry_skipped=False)
+        return result
+
+    def _arrived_during(self, connection: MailboxSession, result: FolderSync) -> bool:
+        """Whether mail landed while the pass ran. The server announces such mail inside the
+        pass's own commands, where the IDLE that follows never hears of it; a fresh EXAMINE
+        tells, and resets what the server considers announced, so later mail wakes IDLE."""
+        state = connection.examine(self.folder)
+        return state.uidvalidity != result.uidvalidity or state.uidnext > result.last_uid + 1
+
+    def _pass(self, connection: MailboxSession, *, retry_skipped: bool) -> FolderSync:
         result = sync_folder(
             self.ledger,
             connection,

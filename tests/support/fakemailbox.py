@@ -44,6 +44,11 @@ class FakeServer:
     refuse_connects: int = 0  # the next n connects fail
     connects: int = 0
     body_fetches: list[int] = field(default_factory=list)
+    idle: bool = (
+        False  # says it supports IDLE (the watcher's IDLE path; idle() itself is not faked)
+    )
+    # Mail that lands in the open folder during the next body fetch (inside a sync pass).
+    landing_during_fetch: list[bytes] = field(default_factory=list)
     # Every message's INTERNALDATE (when the fake server received it).
     arrived: datetime = field(default_factory=lambda: datetime(2024, 9, 12, 12, 0, tzinfo=UTC))
 
@@ -74,7 +79,7 @@ class FakeSession:
 
     @property
     def supports_idle(self) -> bool:
-        return False
+        return self.server.idle
 
     @property
     def supports_gmail_search(self) -> bool:
@@ -138,6 +143,8 @@ class FakeSession:
     def fetch_messages(self, uids: Iterable[int]) -> dict[int, bytes]:
         uids = list(uids)
         self.server.body_fetches.extend(uids)
+        while self.server.landing_during_fetch:
+            self._live().deliver(self.server.landing_during_fetch.pop(0))
         if self.server.breaking & set(uids):
             self._closed = True
             raise MailboxError(
