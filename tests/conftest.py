@@ -13,7 +13,11 @@ from click.testing import CliRunner
 
 from tracker.cli import main
 
-pytest_plugins = ["tests.support.imap_fixtures", "tests.support.pgserver"]
+pytest_plugins = [
+    "tests.support.imap_fixtures",
+    "tests.support.pgserver",
+    "tests.support.notifyservers",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.imap_fixtures import mailbox_settings
-from tests.support.quirkserver import PASSWORD, USER, QuirkyServer
+from tests.support.quirkserver import QuirkyServer, quirky_settings
 from tracker import DISTRIBUTION
 from tracker.config import MailboxSettings
 from tracker.errors import LedgerError, MailboxError
@@ -19,20 +19,7 @@ from tracker.sync import sync_mailbox
 
 
 def _quirky(server: QuirkyServer, tmp_path: Path, **overrides: object) -> MailboxSettings:
-    secret = tmp_path / "password"
-    secret.write_text(PASSWORD + "\n")
-    secret.chmod(0o600)
-    values: dict[str, object] = {
-        "name": "quirky",
-        "host": "127.0.0.1",
-        "port": server.port,
-        "security": "none",
-        "username": USER,
-        "password_file": secret,
-        "timeout_seconds": 2.0,
-    }
-    values.update(overrides)
-    return MailboxSettings(**values)  # type: ignore[arg-type]
+    return quirky_settings(server, tmp_path, **{"timeout_seconds": 2.0, **overrides})
 
 
 def test_tls_to_a_plain_text_port_suggests_starttls(tmp_path: Path) -> None:

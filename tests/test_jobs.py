@@ -13,7 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from tests.support.imapconfig import eventually
 from tests.support.mailfactory import meta_mail
-from tests.support.notifyservers import HttpSink, http_sink
+from tests.support.notifyservers import HttpSink
 from tracker.domain import ReadMessage
 from tracker.errors import ConfigError
 from tracker.events import StuckRule
@@ -41,12 +41,6 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
     opened = Ledger.open(str(tmp_path / "ledger.db"))
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def http() -> Iterator[HttpSink]:
-    with http_sink() as sink:
-        yield sink
 
 
 def record(ledger: Ledger, kind: str, account: str, at: datetime, **kwargs: object) -> None:

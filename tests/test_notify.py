@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.mailfactory import meta_mail
-from tests.support.notifyservers import HttpSink, SmtpSink, http_sink, smtp_sink
+from tests.support.notifyservers import HttpSink, SmtpSink
 from tracker.domain import ReadMessage
 from tracker.errors import ConfigError
 from tracker.ledger import Ledger
@@ -38,18 +38,6 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
     opened = Ledger.open(str(tmp_path / "ledger.db"))
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def http() -> Iterator[HttpSink]:
-    with http_sink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with smtp_sink() as sink:
-        yield sink
 
 
 def record(ledger: Ledger, kind: str, minutes_ago: float, **kwargs: object) -> list[str]:

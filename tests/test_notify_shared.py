@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.support.mailfactory import meta_mail
-from tests.support.notifyservers import HttpSink, http_sink
+from tests.support.notifyservers import HttpSink
 from tests.support.pgserver import PostgresServer
 from tracker.domain import ReadMessage
 from tracker.errors import ConfigError
@@ -23,12 +20,6 @@ from tracker.notify_config import NotifyTarget, parse_notify_targets
 from tracker.parse import parse_email
 
 ACCOUNT = "anna@example.org"
-
-
-@pytest.fixture
-def http() -> Iterator[HttpSink]:
-    with http_sink() as sink:
-        yield sink
 
 
 def _target(url: str) -> NotifyTarget:

@@ -9,7 +9,6 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from tests.support.imap_fixtures import mailbox_settings
 from tests.support.imapconfig import child_env, eventually, tracker_command, write_config
 from tests.support.mailfactory import meta_mail
-from tests.support.notifyservers import HttpSink, SmtpSink, http_sink, smtp_sink
+from tests.support.notifyservers import HttpSink, SmtpSink
 from tracker.ledger import Ledger
 from tracker.ledger.eventlog import EventLog
 
@@ -26,18 +25,6 @@ pytestmark = [pytest.mark.imap, pytest.mark.slow]
 
 ACCOUNT = "anna@example.org"
 APPROVED = f"approved {ACCOUNT} (facebook) after 21m"
-
-
-@pytest.fixture
-def http() -> Iterator[HttpSink]:
-    with http_sink() as sink:
-        yield sink
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    with smtp_sink() as sink:
-        yield sink
 
 
 class Watcher:

@@ -19,7 +19,7 @@ import pytest
 import tracker.sync
 from tests.support.imapconfig import child_env, write_config
 from tests.support.mailfactory import meta_mail, ordinary_mail
-from tests.support.quirkserver import PASSWORD, USER, Quirks, QuirkyServer
+from tests.support.quirkserver import PASSWORD, USER, Quirks, QuirkyServer, quirky_settings
 from tracker.config import MailboxSettings
 from tracker.errors import AuthenticationError, MailboxError
 from tracker.imap import connect
@@ -52,20 +52,7 @@ def _folder(meta: tuple[int, ...] = (2, 4, 6), size: int = 7) -> dict[int, bytes
 
 def _settings(server: QuirkyServer, tmp_path: Path, **overrides: object) -> MailboxSettings:
     password = str(overrides.pop("password", PASSWORD))
-    secret = tmp_path / "password"
-    secret.write_text(password + "\n")
-    secret.chmod(0o600)
-    values: dict[str, object] = {
-        "name": "quirky",
-        "host": "127.0.0.1",
-        "port": server.port,
-        "security": "none",
-        "username": USER,
-        "password_file": secret,
-        "timeout_seconds": 1.0,
-    }
-    values.update(overrides)
-    return MailboxSettings(**values)  # type: ignore[arg-type]
+    return quirky_settings(server, tmp_path, password=password, **overrides)
 
 
 def _recorded(ledger: Ledger) -> set[int]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 from tests.support.imapserver import free_port
 
@@ -111,13 +112,15 @@ class SmtpSink:
         self.controller.stop()
 
 
-@contextmanager
-def http_sink() -> Iterator[HttpSink]:
+@pytest.fixture
+def http() -> Iterator[HttpSink]:
+    """A loopback HTTP server taking apprise's json:// posts, for the test's length."""
     with HttpSink() as sink:
         yield sink
 
 
-@contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A loopback SMTP server (aiosmtpd) taking apprise's mailto://, for the test's length."""
     with SmtpSink() as sink:
         yield sink

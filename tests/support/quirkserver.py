@@ -15,6 +15,11 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.config import MailboxSettings
 
 USER = "anna@example.org"
 PASSWORD = "s3cret"
@@ -367,3 +372,25 @@ def quirky_server(
     """Run a QuirkyServer for the block."""
     with QuirkyServer(messages, quirks) as server:
         yield server
+
+
+def quirky_settings(
+    server: QuirkyServer, tmp_path: Path, *, password: str = PASSWORD, **overrides: object
+) -> MailboxSettings:
+    """Mailbox settings that log in to `server` (plain text, password from a 0600 file)."""
+    from tracker.config import MailboxSettings
+
+    secret = tmp_path / "password"
+    secret.write_text(password + "\n")
+    secret.chmod(0o600)
+    values: dict[str, object] = {
+        "name": "quirky",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "security": "none",
+        "username": USER,
+        "password_file": secret,
+        "timeout_seconds": 1.0,
+    }
+    values.update(overrides)
+    return MailboxSettings(**values)  # type: ignore[arg-type]
